@@ -1,0 +1,28 @@
+import { type Db, withTransaction } from "@/server/shared/db";
+import type { EventActor } from "@/server/shared/events/envelope";
+import { appendEvents } from "@/server/shared/events/store";
+import { newId } from "@/server/shared/ids";
+
+export async function createPortfolio(options: {
+  db: Db;
+  actor: EventActor;
+  correlationId: string;
+  name: string;
+}): Promise<{ portfolioId: string }> {
+  return withTransaction(options.db, async (tx) => {
+    const portfolioId = newId("portfolio");
+    const [event] = await appendEvents(tx, options, [
+      {
+        type: "orchestration.portfolio_created",
+        stream: { type: "portfolio", id: portfolioId },
+        expectedVersion: 0,
+        portfolioId,
+        payload: { portfolioId, name: options.name },
+      },
+    ]);
+    await tx.portfolio.create({
+      data: { id: portfolioId, name: options.name, version: 1, createdAt: new Date(event!.occurredAt) },
+    });
+    return { portfolioId };
+  });
+}

@@ -1,0 +1,212 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestServices, type TestServices } from "@/test/services";
+import { withTransaction } from "../db";
+import { AppError } from "../errors";
+import { newId } from "../ids";
+import { appendEvents, type CommandContext, readEvents } from "./store";
+import { verifyEventLog } from "./verify";
+
+let s: TestServices;
+const ctx: CommandContext = { actor: { type: "system", id: "test" }, correlationId: "cor_test" };
+
+beforeAll(async () => {
+  s = await openTestServices();
+});
+afterAll(async () => {
+  await s.close();
+});
+
+async function appendPortfolio(name: string) {
+  const portfolioId = newId("portfolio");
+  return withTransaction(s.db, (tx) =>
+    appendEvents(tx, ctx, [
+      {
+        type: "orchestration.portfolio_created",
+        stream: { type: "portfolio", id: portfolioId },
+        expectedVersion: 0,
+        portfolioId,
+        payload: { portfolioId, name },
+      },
+    ]),
+  );
+}
+
+describe("event log", () => {
+  it("chains every appended event to the one before it, in commit order", async () => {
+    await appendPortfolio("one");
+    await appendPortfolio("two");
+    const events = await readEvents(s.db);
+    expect(events.map((e) => e.sequence)).toEqual([1, 2]);
+    expect(events[1]!.prevHash).toBe(events[0]!.hash);
+    expect(events[0]!.prevHash).toBe("0".repeat(64));
+    expect(await verifyEventLog(s.db)).toEqual({ ok: true, checkedEvents: 2 });
+  });
+
+  it("keeps a gap-free sequence under concurrent appends", async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, i) => appendPortfolio(`c${i}`)));
+    const events = await readEvents(s.db, { limit: 1000 });
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    expect((await verifyEventLog(s.db)).ok).toBe(true);
+  });
+
+  it("refuses a stream version that already exists: a conflict, not a lost write", async () => {
+    const [first] = await appendPortfolio("conflicted");
+    const streamId = first!.stream.id;
+    const attempt = withTransaction(s.db, (tx) =>
+      appendEvents(tx, ctx, [
+        {
+          type: "orchestration.portfolio_created",
+          stream: { type: "portfolio", id: streamId },
+          expectedVersion: 0,
+          portfolioId: streamId,
+          payload: { portfolioId: streamId, name: "again" },
+        },
+      ]),
+    );
+    await expect(attempt).rejects.toBeInstanceOf(AppError);
+    await expect(attempt).rejects.toMatchObject({ code: "CONFLICT" });
+    const events = await readEvents(s.db, { limit: 1000 });
+    expect(events.filter((e) => e.stream.id === streamId)).toHaveLength(1);
+  });
+
+  it("refuses UPDATE, DELETE and TRUNCATE on the log", async () => {
+    await expect(s.db.$executeRawUnsafe("UPDATE events SET type = 'x' WHERE sequence = 1")).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(s.db.$executeRawUnsafe("DELETE FROM events WHERE sequence = 1")).rejects.toThrow(/append-only/);
+    await expect(s.db.$executeRawUnsafe("TRUNCATE events CASCADE")).rejects.toThrow(/append-only/);
+    expect((await verifyEventLog(s.db)).ok).toBe(true);
+  });
+
+  it("rolls the events back with the transaction that appended them", async () => {
+    const before = (await readEvents(s.db, { limit: 1000 })).length;
+    await expect(
+      withTransaction(s.db, async (tx) => {
+        const portfolioId = newId("portfolio");
+        await appendEvents(tx, ctx, [
+          {
+            type: "orchestration.portfolio_created",
+            stream: { type: "portfolio", id: portfolioId },
+            expectedVersion: 0,
+            portfolioId,
+            payload: { portfolioId, name: "rolled back" },
+          },
+        ]);
+        throw new Error("command failed after appending");
+      }),
+    ).rejects.toThrow(/after appending/);
+    expect(await readEvents(s.db, { limit: 1000 })).toHaveLength(before);
+    const outbox = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>("SELECT count(*) AS n FROM outbox");
+    expect(Number(outbox[0]!.n)).toBe(before);
+  });
+});
+
+describe("verification names the first tampered event", () => {
+  // Each case tampers with a fresh log of 10 events, so one tamper cannot hide another.
+  async function freshLog() {
+    const local = await openTestServices();
+    for (let i = 0; i < 10; i++) {
+      const portfolioId = newId("portfolio");
+      await withTransaction(local.db, (tx) =>
+        appendEvents(tx, ctx, [
+          {
+            type: "orchestration.portfolio_created",
+            stream: { type: "portfolio", id: portfolioId },
+            expectedVersion: 0,
+            portfolioId,
+            payload: { portfolioId, name: `p${i}` },
+          },
+        ]),
+      );
+    }
+    return { local, events: await readEvents(local.db) };
+  }
+
+  async function tamperIn(local: TestServices, sql: string, params: unknown[] = []) {
+    const client = new pg.Client({ connectionString: local.databaseUrl });
+    await client.connect();
+    try {
+      await client.query("SET session_replication_role = replica");
+      await client.query(sql, params);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it("modified: a payload edited in place", async () => {
+    const { local, events } = await freshLog();
+    try {
+      await tamperIn(local, "UPDATE events SET envelope = replace(envelope, '\"p4\"', '\"p4x\"') WHERE sequence = 5");
+      expect(await verifyEventLog(local.db)).toMatchObject({
+        ok: false,
+        firstBadSequence: 5,
+        eventId: events[4]!.id,
+        reason: "modified",
+        checkedEvents: 4,
+      });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("removed: an event deleted from the middle", async () => {
+    const { local } = await freshLog();
+    try {
+      await tamperIn(local, "DELETE FROM events WHERE sequence = 7");
+      expect(await verifyEventLog(local.db)).toMatchObject({ ok: false, firstBadSequence: 7, reason: "removed" });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("removed: the last event deleted is caught by the chain head", async () => {
+    const { local } = await freshLog();
+    try {
+      await tamperIn(local, "DELETE FROM events WHERE sequence = 10");
+      expect(await verifyEventLog(local.db)).toMatchObject({ ok: false, firstBadSequence: 10, reason: "head_mismatch" });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("inserted: a forged event spliced in with renumbered successors", async () => {
+    const { local, events } = await freshLog();
+    try {
+      await tamperIn(local, "UPDATE events SET sequence = sequence + 100 WHERE sequence >= 4");
+      await tamperIn(local, "UPDATE events SET sequence = sequence - 99 WHERE sequence >= 104");
+      await tamperIn(
+        local,
+        `INSERT INTO events SELECT 4, 'evt_FORGED00000000000000000000', type, schema_version, stream_type, 'forged', 1,
+           portfolio_id, occurred_at, actor_type, actor_id, correlation_id, envelope, prev_hash, hash
+         FROM events WHERE sequence = 3`,
+      );
+      expect(events).toHaveLength(10);
+      expect(await verifyEventLog(local.db)).toMatchObject({
+        ok: false,
+        firstBadSequence: 4,
+        eventId: "evt_FORGED00000000000000000000",
+        reason: "inserted_or_reordered",
+      });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("reordered: two events swapped", async () => {
+    const { local, events } = await freshLog();
+    try {
+      await tamperIn(local, "UPDATE events SET sequence = 1000 WHERE sequence = 3");
+      await tamperIn(local, "UPDATE events SET sequence = 3 WHERE sequence = 6");
+      await tamperIn(local, "UPDATE events SET sequence = 6 WHERE sequence = 1000");
+      expect(await verifyEventLog(local.db)).toMatchObject({
+        ok: false,
+        firstBadSequence: 3,
+        eventId: events[5]!.id,
+        reason: "inserted_or_reordered",
+      });
+    } finally {
+      await local.close();
+    }
+  });
+});

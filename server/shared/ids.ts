@@ -1,0 +1,49 @@
+// Prefixed, time-sortable ids from one file: 48 bits of milliseconds then 80 random bits,
+// Crockford base32 (26 characters), e.g. ven_01JDX3…
+import { randomBytes } from "node:crypto";
+
+export const idPrefixes = {
+  event: "evt",
+  portfolio: "pf",
+  venture: "ven",
+  user: "usr",
+  apiToken: "tok",
+  correlation: "cor",
+  workerInstance: "wrk",
+} as const;
+
+export type IdKind = keyof typeof idPrefixes;
+
+const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+function encodeBase32(bytes: Uint8Array): string {
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += alphabet[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+export function newId(kind: IdKind, nowMs: number = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  let time = nowMs;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = time % 256;
+    time = Math.floor(time / 256);
+  }
+  bytes.set(randomBytes(10), 6);
+  return `${idPrefixes[kind]}_${encodeBase32(bytes)}`;
+}
+
+export function idPattern(kind: IdKind): RegExp {
+  return new RegExp(`^${idPrefixes[kind]}_[0-9A-HJKMNP-TV-Z]{26}$`);
+}

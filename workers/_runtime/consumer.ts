@@ -1,0 +1,162 @@
+// The one consumer harness. Every worker handles JetStream messages through it:
+// validate the envelope (a malformed message is dead-lettered and terminated, never retried),
+// dedupe through the inbox table in the handler's own transaction (a message delivered twice has
+// its effect once), ack on commit, nak with backoff on failure, dead-letter after the last
+// delivery, bounded concurrency, a gate for the kill-switch, and a drain on shutdown.
+import { AckPolicy, DeliverPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { headers } from "@nats-io/transport-node";
+import { type Tx, withTransaction } from "@/server/shared/db";
+import { type AnyEnvelope, parseEnvelope } from "@/server/shared/events/envelope";
+import type { EventType } from "@/server/shared/events/catalog";
+import type { Logger } from "@/server/shared/logger";
+import { alwaysOpenGate, type DispatchGate } from "./gate";
+import type { WorkerServices } from "./services";
+
+export type HandlerContext = { tx: Tx; log: Logger; deliveryCount: number };
+
+export type ConsumerSpec = {
+  /** Durable name, unique per handler: the inbox dedupes per consumer. */
+  name: string;
+  eventTypes: EventType[];
+  handle(envelope: AnyEnvelope, ctx: HandlerContext): Promise<void>;
+  /** Messages handled at once by this process. */
+  concurrency?: number;
+  /** Deliveries before the message goes to the dead-letter subject. */
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  /** nak delay for delivery n: backoffMs * 2^(n-1), at most 30 s. */
+  backoffMs?: number;
+};
+
+export type ConsumerStats = { handled: number; duplicates: number; failed: number; deadLettered: number };
+
+export type RunningConsumer = { stats: ConsumerStats; stop(): Promise<void> };
+
+export async function startConsumer(
+  services: Pick<WorkerServices, "db" | "nc" | "names" | "log">,
+  spec: ConsumerSpec,
+  gate: DispatchGate = alwaysOpenGate,
+): Promise<RunningConsumer> {
+  const concurrency = spec.concurrency ?? 8;
+  const maxDeliver = spec.maxDeliver ?? 5;
+  const ackWaitMs = spec.ackWaitMs ?? 30_000;
+  const backoffMs = spec.backoffMs ?? 500;
+  const { names, nc, db } = services;
+  const durable = names.durable(spec.name);
+  const log = services.log.child({ consumer: spec.name });
+
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subjects: spec.eventTypes.map((type) => names.eventSubject(type)),
+    max_deliver: maxDeliver,
+    ack_wait: ackWaitMs * 1e6,
+    max_ack_pending: concurrency * 4,
+  };
+  try {
+    await jsm.consumers.info(names.eventsStream, durable);
+    await jsm.consumers.update(names.eventsStream, durable, config);
+  } catch {
+    await jsm.consumers.add(names.eventsStream, config);
+  }
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(names.eventsStream, durable);
+
+  const stats: ConsumerStats = { handled: 0, duplicates: 0, failed: 0, deadLettered: 0 };
+  const inFlight = new Set<Promise<void>>();
+  const stopping = new AbortController();
+
+  const deadLetter = async (msg: JsMsg, reason: string) => {
+    const h = headers();
+    h.set("Venture-Consumer", spec.name);
+    h.set("Venture-Reason", reason.slice(0, 1000));
+    h.set("Venture-Subject", msg.subject);
+    h.set("Venture-Deliveries", String(msg.info.deliveryCount));
+    await js.publish(names.dlqSubject(spec.name), msg.data, { headers: h });
+    stats.deadLettered++;
+    msg.term(reason.slice(0, 200));
+  };
+
+  const handleOne = async (msg: JsMsg) => {
+    let raw: unknown;
+    try {
+      raw = msg.json();
+    } catch {
+      log.warn({ subject: msg.subject }, "message is not JSON: dead-lettered");
+      await deadLetter(msg, "message is not JSON");
+      return;
+    }
+    const parsed = parseEnvelope(raw);
+    if (!parsed.ok) {
+      log.warn({ subject: msg.subject, reason: parsed.reason }, "malformed message: dead-lettered");
+      await deadLetter(msg, parsed.reason);
+      return;
+    }
+    const envelope = parsed.envelope;
+    const msgLog = log.child({ eventId: envelope.id, correlationId: envelope.correlationId });
+    try {
+      const fresh = await withTransaction(db, async (tx) => {
+        const inserted = await tx.$executeRawUnsafe(
+          "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+          spec.name,
+          envelope.id,
+        );
+        if (inserted === 0) return false;
+        await spec.handle(envelope, { tx, log: msgLog, deliveryCount: msg.info.deliveryCount });
+        return true;
+      });
+      if (fresh) stats.handled++;
+      else stats.duplicates++;
+      msg.ack();
+    } catch (error) {
+      stats.failed++;
+      const reason = error instanceof Error ? error.message : String(error);
+      if (msg.info.deliveryCount >= maxDeliver) {
+        msgLog.error({ err: reason, deliveries: msg.info.deliveryCount }, "handler failed for the last time: dead-lettered");
+        await deadLetter(msg, `handler failed ${msg.info.deliveryCount} times: ${reason}`);
+      } else {
+        const delay = Math.min(backoffMs * 2 ** (msg.info.deliveryCount - 1), 30_000);
+        msgLog.warn({ err: reason, deliveries: msg.info.deliveryCount, retryInMs: delay }, "handler failed: will retry");
+        msg.nak(delay);
+      }
+    }
+  };
+
+  const loop = async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await gate.waitOpen(stopping.signal);
+      } catch {
+        break;
+      }
+      const messages = await consumer.consume({ max_messages: concurrency * 2, expires: 5_000 });
+      const onStop = () => messages.stop();
+      stopping.signal.addEventListener("abort", onStop, { once: true });
+      for await (const msg of messages) {
+        if (!gate.isOpen() || stopping.signal.aborted) {
+          // Not ours to start now: hand it back so it is redelivered once the gate opens.
+          msg.nak(1_000);
+          messages.stop();
+          continue;
+        }
+        const task = handleOne(msg).catch((error) => log.error({ err: String(error) }, "unexpected handler error"));
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      }
+      stopping.signal.removeEventListener("abort", onStop);
+    }
+  };
+  const loopDone = loop().catch((error) => log.error({ err: String(error) }, "consumer loop ended with an error"));
+
+  return {
+    stats,
+    async stop() {
+      stopping.abort();
+      await loopDone;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
