@@ -32,6 +32,16 @@ export type ConsumerStats = { handled: number; duplicates: number; failed: numbe
 
 export type RunningConsumer = { stats: ConsumerStats; stop(): Promise<void> };
 
+/**
+ * NATS 2.9 allows one filter subject per consumer. One event type filters exactly; several share
+ * the narrowest wildcard (their context's, else all events) and the harness acks the rest unhandled.
+ */
+function filterSubject(names: WorkerServices["names"], eventTypes: EventType[]): string {
+  if (eventTypes.length === 1) return names.eventSubject(eventTypes[0]!);
+  const contexts = new Set(eventTypes.map((type) => type.split(".")[0]));
+  return contexts.size === 1 ? names.eventSubject(`${[...contexts][0]}.>`) : names.eventSubjects;
+}
+
 export async function startConsumer(
   services: Pick<WorkerServices, "db" | "nc" | "names" | "log">,
   spec: ConsumerSpec,
@@ -50,7 +60,7 @@ export async function startConsumer(
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    filter_subjects: spec.eventTypes.map((type) => names.eventSubject(type)),
+    filter_subject: filterSubject(names, spec.eventTypes),
     max_deliver: maxDeliver,
     ack_wait: ackWaitMs * 1e6,
     max_ack_pending: concurrency * 4,
@@ -64,6 +74,7 @@ export async function startConsumer(
   const js = jetstream(nc);
   const consumer = await js.consumers.get(names.eventsStream, durable);
 
+  const wanted = new Set<string>(spec.eventTypes);
   const stats: ConsumerStats = { handled: 0, duplicates: 0, failed: 0, deadLettered: 0 };
   const inFlight = new Set<Promise<void>>();
   const stopping = new AbortController();
@@ -95,6 +106,10 @@ export async function startConsumer(
       return;
     }
     const envelope = parsed.envelope;
+    if (!wanted.has(envelope.type)) {
+      msg.ack();
+      return;
+    }
     const msgLog = log.child({ eventId: envelope.id, correlationId: envelope.correlationId });
     try {
       const fresh = await withTransaction(db, async (tx) => {
