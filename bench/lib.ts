@@ -1,7 +1,8 @@
 // Shared pieces of the benchmarks: the figure format, percentiles, and a scratch database.
 // Benchmarks measure and print; they never assert (tests check correctness).
-import { randomBytes } from "node:crypto";
+
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { adminUrl, baseDatabaseUrl } from "@/test/urls";
 
@@ -39,7 +40,10 @@ export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = baseDatabaseUrl(name);
-  execFileSync("npx", ["prisma", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: url }, stdio: "pipe" });
+  execFileSync("npx", ["prisma", "migrate", "deploy"], {
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: "pipe",
+  });
   return {
     url,
     async drop() {

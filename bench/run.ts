@@ -18,14 +18,18 @@ for (const file of files) {
   process.stderr.write(`bench ${bench.name} ...\n`);
   const started = performance.now();
   const figures = await bench.run();
-  process.stderr.write(`bench ${bench.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `bench ${bench.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   Object.assign(results, figures);
 }
 
 const resultsDir = path.join(dir, "results");
 fs.mkdirSync(resultsDir, { recursive: true });
 const latestPath = path.join(resultsDir, "latest.json");
-const previous = fs.existsSync(latestPath) ? (JSON.parse(fs.readFileSync(latestPath, "utf8")) as BenchResult) : {};
+const previous = fs.existsSync(latestPath)
+  ? (JSON.parse(fs.readFileSync(latestPath, "utf8")) as BenchResult)
+  : {};
 const merged = { ...previous, ...results };
 fs.writeFileSync(latestPath, `${JSON.stringify(merged, null, 2)}\n`);
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");

@@ -3,8 +3,8 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import net from "node:net";
+import path from "node:path";
 import pg from "pg";
 import { adminUrl, baseDatabaseUrl } from "./urls";
 
@@ -14,7 +14,9 @@ async function reachable(host: string, port: number, what: string): Promise<void
       socket.end();
       resolve();
     });
-    socket.on("error", () => reject(new Error(`${what} is not reachable at ${host}:${port}: start it (see README)`)));
+    socket.on("error", () =>
+      reject(new Error(`${what} is not reachable at ${host}:${port}: start it (see README)`)),
+    );
     socket.on("timeout", () => reject(new Error(`${what} did not answer at ${host}:${port}`)));
   });
 }

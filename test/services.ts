@@ -2,10 +2,10 @@
 // a namespace of its own for NATS streams/subjects and Redis keys. Dropped afterwards.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { type Db, createDb } from "@/server/shared/db";
+import { createDb, type Db } from "@/server/shared/db";
 import { type Env, loadEnv } from "@/server/shared/env";
 import { createLogger } from "@/server/shared/logger";
-import { connectNats, ensureStreams, natsNames, type NatsConnection } from "@/server/shared/nats";
+import { connectNats, ensureStreams, type NatsConnection, natsNames } from "@/server/shared/nats";
 import { createRedis, type Redis } from "@/server/shared/redis";
 import { adminUrl, baseDatabaseUrl } from "./urls";
 
@@ -23,7 +23,8 @@ export type TestServices = {
 
 export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const template = process.env.VENTURE_TEST_TEMPLATE;
-  if (!template) throw new Error("VENTURE_TEST_TEMPLATE is not set: run integration tests through vitest --project int");
+  if (!template)
+    throw new Error("VENTURE_TEST_TEMPLATE is not set: run integration tests through vitest --project int");
   const name = `venture_t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();

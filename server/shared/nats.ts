@@ -1,6 +1,12 @@
 // NATS JetStream: connection, the streams declared in code, and subject naming. Every name is
 // prefixed with the namespace so deployments and test files can share one server.
-import { type JetStreamManager, jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import {
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 
 export type { NatsConnection };

@@ -7,8 +7,8 @@ import { createVenture } from "@/server/contexts/orchestration/create-venture";
 import { getVenture } from "@/server/contexts/orchestration/get-venture";
 import { readEvents } from "@/server/shared/events/store";
 import { openTestServices, type TestServices } from "@/test/services";
-import { startOutboxRelay } from "../outbox-relay/relay";
 import { ventureProvisioning } from "../orchestrator/venture-provisioning";
+import { startOutboxRelay } from "../outbox-relay/relay";
 import { type ConsumerSpec, type RunningConsumer, startConsumer } from "./consumer";
 import type { Stoppable } from "./worker";
 
@@ -17,7 +17,10 @@ let relay: Stoppable;
 const running: RunningConsumer[] = [];
 const actor = { type: "system" as const, id: "test" };
 
-async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await probe();
@@ -100,12 +103,16 @@ describe("consumer harness", () => {
     };
     running.push(await startConsumer(s, spec));
     const { portfolioId } = await createPortfolio({ db: s.db, actor, correlationId: "cor_dup", name: "Dup" });
-    const [event] = (await readEvents(s.db, { correlationId: "cor_dup" })).filter((e) => e.stream.id === portfolioId);
+    const [event] = (await readEvents(s.db, { correlationId: "cor_dup" })).filter(
+      (e) => e.stream.id === portfolioId,
+    );
     await eventually(async () => seen.includes(event!.id));
     // Publish the same event again with a different msgID so JetStream's own dedupe cannot drop it:
     // the harness's inbox must.
     const js = jetstream(s.nc);
-    await js.publish(s.names.eventSubject(event!.type), JSON.stringify(event), { msgID: `${event!.id}-again` });
+    await js.publish(s.names.eventSubject(event!.type), JSON.stringify(event), {
+      msgID: `${event!.id}-again`,
+    });
     await eventually(async () => running.at(-1)!.stats.duplicates >= 1);
     expect(seen.filter((id) => id === event!.id)).toHaveLength(1);
     const inbox = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
@@ -133,7 +140,9 @@ describe("consumer harness", () => {
     );
     await eventually(async () => consumer.stats.deadLettered >= 2);
     // Only the valid venture_provisioned events of this file reached the handler.
-    const valid = (await readEvents(s.db, { limit: 1000 })).filter((e) => e.type === "orchestration.venture_provisioned");
+    const valid = (await readEvents(s.db, { limit: 1000 })).filter(
+      (e) => e.type === "orchestration.venture_provisioned",
+    );
     expect(calls).toBe(valid.length);
     const dead = await dlqMessages("malformed-probe");
     const reasons = dead.map((m) => m.headers?.get("Venture-Reason") ?? "");
@@ -163,7 +172,9 @@ describe("consumer harness", () => {
     await eventually(async () => consumer.stats.deadLettered >= 1);
     expect(attempts).toBeGreaterThanOrEqual(3);
     const dead = await dlqMessages("failing-probe");
-    expect(dead.at(-1)?.headers?.get("Venture-Reason")).toMatch(/handler failed 3 times: downstream unavailable/);
+    expect(dead.at(-1)?.headers?.get("Venture-Reason")).toMatch(
+      /handler failed 3 times: downstream unavailable/,
+    );
     const inbox = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
       "SELECT count(*) AS n FROM inbox WHERE consumer = 'failing-probe'",
     );

@@ -6,8 +6,8 @@
 import { AckPolicy, DeliverPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import { type Tx, withTransaction } from "@/server/shared/db";
-import { type AnyEnvelope, parseEnvelope } from "@/server/shared/events/envelope";
 import type { EventType } from "@/server/shared/events/catalog";
+import { type AnyEnvelope, parseEnvelope } from "@/server/shared/events/envelope";
 import type { Logger } from "@/server/shared/logger";
 import { alwaysOpenGate, type DispatchGate } from "./gate";
 import type { WorkerServices } from "./services";
@@ -129,11 +129,17 @@ export async function startConsumer(
       stats.failed++;
       const reason = error instanceof Error ? error.message : String(error);
       if (msg.info.deliveryCount >= maxDeliver) {
-        msgLog.error({ err: reason, deliveries: msg.info.deliveryCount }, "handler failed for the last time: dead-lettered");
+        msgLog.error(
+          { err: reason, deliveries: msg.info.deliveryCount },
+          "handler failed for the last time: dead-lettered",
+        );
         await deadLetter(msg, `handler failed ${msg.info.deliveryCount} times: ${reason}`);
       } else {
         const delay = Math.min(backoffMs * 2 ** (msg.info.deliveryCount - 1), 30_000);
-        msgLog.warn({ err: reason, deliveries: msg.info.deliveryCount, retryInMs: delay }, "handler failed: will retry");
+        msgLog.warn(
+          { err: reason, deliveries: msg.info.deliveryCount, retryInMs: delay },
+          "handler failed: will retry",
+        );
         msg.nak(delay);
       }
     }
@@ -156,7 +162,9 @@ export async function startConsumer(
           messages.stop();
           continue;
         }
-        const task = handleOne(msg).catch((error) => log.error({ err: String(error) }, "unexpected handler error"));
+        const task = handleOne(msg).catch((error) =>
+          log.error({ err: String(error) }, "unexpected handler error"),
+        );
         inFlight.add(task);
         void task.finally(() => inFlight.delete(task));
         while (inFlight.size >= concurrency) await Promise.race(inFlight);
@@ -164,7 +172,9 @@ export async function startConsumer(
       stopping.signal.removeEventListener("abort", onStop);
     }
   };
-  const loopDone = loop().catch((error) => log.error({ err: String(error) }, "consumer loop ended with an error"));
+  const loopDone = loop().catch((error) =>
+    log.error({ err: String(error) }, "consumer loop ended with an error"),
+  );
 
   return {
     stats,

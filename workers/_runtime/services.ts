@@ -1,8 +1,8 @@
 // The connections a worker process holds: PostgreSQL (Prisma), NATS JetStream and Redis.
-import { type Db, createDb } from "@/server/shared/db";
+import { createDb, type Db } from "@/server/shared/db";
 import type { Env } from "@/server/shared/env";
 import { createLogger, type Logger } from "@/server/shared/logger";
-import { connectNats, ensureStreams, natsNames, type NatsConnection } from "@/server/shared/nats";
+import { connectNats, ensureStreams, type NatsConnection, natsNames } from "@/server/shared/nats";
 import { createRedis, type Redis } from "@/server/shared/redis";
 
 export type WorkerServices = {

@@ -49,7 +49,10 @@ export async function startHeartbeat(
   };
 }
 
-export async function runWorker(definition: WorkerDefinition, gate: DispatchGate = alwaysOpenGate): Promise<void> {
+export async function runWorker(
+  definition: WorkerDefinition,
+  gate: DispatchGate = alwaysOpenGate,
+): Promise<void> {
   const env = loadEnv();
   const services = await openServices(env, definition.name);
   const { log } = services;
@@ -67,7 +70,10 @@ export async function runWorker(definition: WorkerDefinition, gate: DispatchGate
     }
     return totals;
   });
-  log.info({ consumers: definition.consumers.map((c) => c.name), instanceId: heartbeat.instanceId }, "worker started");
+  log.info(
+    { consumers: definition.consumers.map((c) => c.name), instanceId: heartbeat.instanceId },
+    "worker started",
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -3,11 +3,11 @@
 // JetStream's duplicate window and the consumers' inbox make that harmless.
 import { jetstream } from "@nats-io/jetstream";
 import pg from "pg";
-import { withTransaction } from "@/server/shared/db";
 import { poolConfigFromUrl } from "@/server/shared/database-url";
+import { withTransaction } from "@/server/shared/db";
 import { readEventsBySequence } from "@/server/shared/events/store";
-import type { Stoppable } from "../_runtime/worker";
 import type { WorkerServices } from "../_runtime/services";
+import type { Stoppable } from "../_runtime/worker";
 
 export type RelayOptions = {
   /** Rows published per transaction. */
@@ -54,7 +54,10 @@ export async function startOutboxRelay(
       );
       await Promise.all(
         events.map((event) =>
-          js.publish(names.eventSubject(event.type), JSON.stringify(event), { msgID: event.id, timeout: 5_000 }),
+          js.publish(names.eventSubject(event.type), JSON.stringify(event), {
+            msgID: event.id,
+            timeout: 5_000,
+          }),
         ),
       );
       stats.published += events.length;
@@ -84,7 +87,10 @@ export async function startOutboxRelay(
         stats.publishFailures++;
         failures++;
         const delay = Math.min(100 * 2 ** failures, 5_000);
-        log.warn({ err: String(error), retryInMs: delay }, "outbox publish failed: rows stay for the next attempt");
+        log.warn(
+          { err: String(error), retryInMs: delay },
+          "outbox publish failed: rows stay for the next attempt",
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -28,26 +28,48 @@ export async function createApiToken(options: {
   const tokenId = newId("apiToken");
   const expiresAt = options.ttlDays === null ? null : new Date(now.getTime() + options.ttlDays * 86_400_000);
   await withTransaction(options.db, async (tx) => {
-    const user = await tx.user.findUnique({ where: { email: options.email.trim().toLowerCase() }, select: { id: true } });
-    if (!user) throw new AppError("NOT_FOUND", `No user with email ${options.email}`, { fields: { email: "unknown" } });
+    const user = await tx.user.findUnique({
+      where: { email: options.email.trim().toLowerCase() },
+      select: { id: true },
+    });
+    if (!user)
+      throw new AppError("NOT_FOUND", `No user with email ${options.email}`, {
+        fields: { email: "unknown" },
+      });
     await appendEvents(tx, options, [
       {
         type: "identity.api_token_created",
         stream: { type: "api_token", id: tokenId },
         expectedVersion: 0,
         portfolioId: null,
-        payload: { tokenId, userId: user.id, name: options.name, expiresAt: expiresAt?.toISOString() ?? null },
+        payload: {
+          tokenId,
+          userId: user.id,
+          name: options.name,
+          expiresAt: expiresAt?.toISOString() ?? null,
+        },
       },
     ]);
     await tx.apiToken.create({
-      data: { id: tokenId, userId: user.id, name: options.name, secretHash: hashSecret(token), createdAt: now, expiresAt },
+      data: {
+        id: tokenId,
+        userId: user.id,
+        name: options.name,
+        secretHash: hashSecret(token),
+        createdAt: now,
+        expiresAt,
+      },
     });
   });
   return { tokenId, token, expiresAt };
 }
 
 /** The principal an API token acts as, or null for a malformed, unknown, revoked or expired token. */
-export async function authenticateApiToken(options: { db: Db; token: string; now?: Date }): Promise<Principal | null> {
+export async function authenticateApiToken(options: {
+  db: Db;
+  token: string;
+  now?: Date;
+}): Promise<Principal | null> {
   if (!tokenPattern.test(options.token)) return null;
   const row = await options.db.apiToken.findUnique({
     where: { secretHash: hashSecret(options.token) },

@@ -15,8 +15,14 @@ export async function grantMembership(options: {
 }): Promise<void> {
   await withTransaction(options.db, async (tx) => {
     const user = await tx.user.findUnique({ where: { id: options.userId }, select: { version: true } });
-    if (!user) throw new AppError("NOT_FOUND", `User ${options.userId} does not exist`, { fields: { userId: "unknown" } });
-    const portfolio = await tx.portfolio.findUnique({ where: { id: options.portfolioId }, select: { id: true } });
+    if (!user)
+      throw new AppError("NOT_FOUND", `User ${options.userId} does not exist`, {
+        fields: { userId: "unknown" },
+      });
+    const portfolio = await tx.portfolio.findUnique({
+      where: { id: options.portfolioId },
+      select: { id: true },
+    });
     if (!portfolio) {
       throw new AppError("NOT_FOUND", `Portfolio ${options.portfolioId} does not exist`, {
         fields: { portfolioId: "unknown" },

@@ -17,7 +17,10 @@ export async function registerUser(options: {
   const passwordHash = options.password ? await hashPassword(options.password) : null;
   return withTransaction(options.db, async (tx) => {
     const existing = await tx.user.findUnique({ where: { email }, select: { id: true } });
-    if (existing) throw new AppError("CONFLICT", `A user with email ${email} already exists`, { fields: { email: "taken" } });
+    if (existing)
+      throw new AppError("CONFLICT", `A user with email ${email} already exists`, {
+        fields: { email: "taken" },
+      });
     const userId = newId("user");
     const [event] = await appendEvents(tx, options, [
       {
@@ -29,7 +32,14 @@ export async function registerUser(options: {
       },
     ]);
     await tx.user.create({
-      data: { id: userId, email, name: options.name, passwordHash, version: 1, createdAt: new Date(event!.occurredAt) },
+      data: {
+        id: userId,
+        email,
+        name: options.name,
+        passwordHash,
+        version: 1,
+        createdAt: new Date(event!.occurredAt),
+      },
     });
     return { userId };
   });

@@ -16,14 +16,18 @@ export async function createVenture(options: {
   goal: string | null;
 }): Promise<VentureView> {
   const ventureId = await withTransaction(options.db, async (tx) => {
-    const portfolio = await tx.portfolio.findUnique({ where: { id: options.portfolioId }, select: { id: true } });
+    const portfolio = await tx.portfolio.findUnique({
+      where: { id: options.portfolioId },
+      select: { id: true },
+    });
     if (!portfolio) {
       throw new AppError("NOT_FOUND", `Portfolio ${options.portfolioId} does not exist`, {
         fields: { portfolioId: "unknown" },
       });
     }
     const slugTaken =
-      (await tx.venture.count({ where: { portfolioId: options.portfolioId, slug: slugify(options.name) } })) > 0;
+      (await tx.venture.count({ where: { portfolioId: options.portfolioId, slug: slugify(options.name) } })) >
+      0;
     const payload = decideCreateVenture({
       ventureId: newId("venture"),
       portfolioId: options.portfolioId,

@@ -27,6 +27,9 @@ export const ventureSelect = {
 } as const;
 
 export async function getVenture(options: { db: Db | Tx; ventureId: string }): Promise<VentureView | null> {
-  const row = await options.db.venture.findUnique({ where: { id: options.ventureId }, select: ventureSelect });
+  const row = await options.db.venture.findUnique({
+    where: { id: options.ventureId },
+    select: ventureSelect,
+  });
   return row as VentureView | null;
 }

@@ -9,7 +9,13 @@ describe("venture rules", () => {
 
   it("refuses a name with no letter or digit, naming the field", () => {
     const attempt = () =>
-      decideCreateVenture({ ventureId: "ven_x", portfolioId: "pf_x", name: "!!!", goal: null, slugTaken: false });
+      decideCreateVenture({
+        ventureId: "ven_x",
+        portfolioId: "pf_x",
+        name: "!!!",
+        goal: null,
+        slugTaken: false,
+      });
     expect(attempt).toThrowError(AppError);
     try {
       attempt();
@@ -21,7 +27,13 @@ describe("venture rules", () => {
 
   it("refuses a duplicate slug in the same portfolio as a conflict", () => {
     expect(() =>
-      decideCreateVenture({ ventureId: "ven_x", portfolioId: "pf_x", name: "Acme", goal: null, slugTaken: true }),
+      decideCreateVenture({
+        ventureId: "ven_x",
+        portfolioId: "pf_x",
+        name: "Acme",
+        goal: null,
+        slugTaken: true,
+      }),
     ).toThrowError(/already exists/);
   });
 

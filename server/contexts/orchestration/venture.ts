@@ -36,9 +36,13 @@ export function decideCreateVenture(command: {
     });
   }
   if (command.slugTaken) {
-    throw new AppError("CONFLICT", `A venture named like "${command.name}" (${slug}) already exists in this portfolio`, {
-      fields: { name: "taken" },
-    });
+    throw new AppError(
+      "CONFLICT",
+      `A venture named like "${command.name}" (${slug}) already exists in this portfolio`,
+      {
+        fields: { name: "taken" },
+      },
+    );
   }
   return {
     ventureId: command.ventureId,

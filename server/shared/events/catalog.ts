@@ -4,12 +4,14 @@
 import type { z } from "zod";
 import { identityEvents } from "./catalog/identity";
 import { orchestrationEvents } from "./catalog/orchestration";
+import { policyEvents } from "./catalog/policy";
 
 export { type Role, roles } from "./catalog/identity";
 
 export const eventCatalog = {
   ...identityEvents,
   ...orchestrationEvents,
+  ...policyEvents,
 } as const satisfies Record<string, { schemaVersion: number; payload: z.ZodType }>;
 
 export type EventType = keyof typeof eventCatalog;

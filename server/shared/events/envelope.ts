@@ -42,7 +42,9 @@ export type AnyEnvelope = { [T in EventType]: EventEnvelopeV1<T> }[EventType];
  * Validates an envelope and its payload against the catalog. Returns a reason instead of throwing
  * so a consumer can terminate a malformed message with the reason in the dead-letter record.
  */
-export function parseEnvelope(raw: unknown): { ok: true; envelope: AnyEnvelope } | { ok: false; reason: string } {
+export function parseEnvelope(
+  raw: unknown,
+): { ok: true; envelope: AnyEnvelope } | { ok: false; reason: string } {
   const parsed = envelopeSchema.safeParse(raw);
   if (!parsed.success) {
     return { ok: false, reason: `invalid envelope: ${formatIssues(parsed.error)}` };

@@ -74,7 +74,9 @@ describe("event log", () => {
     await expect(s.db.$executeRawUnsafe("UPDATE events SET type = 'x' WHERE sequence = 1")).rejects.toThrow(
       /append-only/,
     );
-    await expect(s.db.$executeRawUnsafe("DELETE FROM events WHERE sequence = 1")).rejects.toThrow(/append-only/);
+    await expect(s.db.$executeRawUnsafe("DELETE FROM events WHERE sequence = 1")).rejects.toThrow(
+      /append-only/,
+    );
     await expect(s.db.$executeRawUnsafe("TRUNCATE events CASCADE")).rejects.toThrow(/append-only/);
     expect((await verifyEventLog(s.db)).ok).toBe(true);
   });
@@ -137,7 +139,10 @@ describe("verification names the first tampered event", () => {
   it("modified: a payload edited in place", async () => {
     const { local, events } = await freshLog();
     try {
-      await tamperIn(local, "UPDATE events SET envelope = replace(envelope, '\"p4\"', '\"p4x\"') WHERE sequence = 5");
+      await tamperIn(
+        local,
+        "UPDATE events SET envelope = replace(envelope, '\"p4\"', '\"p4x\"') WHERE sequence = 5",
+      );
       expect(await verifyEventLog(local.db)).toMatchObject({
         ok: false,
         firstBadSequence: 5,
@@ -154,7 +159,11 @@ describe("verification names the first tampered event", () => {
     const { local } = await freshLog();
     try {
       await tamperIn(local, "DELETE FROM events WHERE sequence = 7");
-      expect(await verifyEventLog(local.db)).toMatchObject({ ok: false, firstBadSequence: 7, reason: "removed" });
+      expect(await verifyEventLog(local.db)).toMatchObject({
+        ok: false,
+        firstBadSequence: 7,
+        reason: "removed",
+      });
     } finally {
       await local.close();
     }
@@ -164,7 +173,11 @@ describe("verification names the first tampered event", () => {
     const { local } = await freshLog();
     try {
       await tamperIn(local, "DELETE FROM events WHERE sequence = 10");
-      expect(await verifyEventLog(local.db)).toMatchObject({ ok: false, firstBadSequence: 10, reason: "head_mismatch" });
+      expect(await verifyEventLog(local.db)).toMatchObject({
+        ok: false,
+        firstBadSequence: 10,
+        reason: "head_mismatch",
+      });
     } finally {
       await local.close();
     }

@@ -1,7 +1,8 @@
 // Appending to and reading from the event log. Appends run inside the caller's transaction, so
 // a command's events, its projection updates and the outbox rows commit together.
-import { type Clock, systemClock } from "../clock";
+
 import { canonicalJson } from "../canonical-json";
+import { type Clock, systemClock } from "../clock";
 import type { Db, Tx } from "../db";
 import { AppError, invariant } from "../errors";
 import { newId } from "../ids";
@@ -36,7 +37,10 @@ export async function appendEvents(tx: Tx, ctx: CommandContext, events: NewEvent
   const bodies = events.map((event) => {
     const entry = eventCatalog[event.type];
     const payload = entry.payload.safeParse(event.payload);
-    invariant(payload.success, `payload of ${event.type} does not match the catalog: ${payload.error?.message}`);
+    invariant(
+      payload.success,
+      `payload of ${event.type} does not match the catalog: ${payload.error?.message}`,
+    );
     return {
       id: newId("event"),
       type: event.type,
@@ -83,7 +87,12 @@ export async function appendEvents(tx: Tx, ctx: CommandContext, events: NewEvent
   invariant(rows.length === bodies.length, "append returned one row per event");
   return bodies.map((body, i) => {
     const row = rows[i]!;
-    return { ...body, sequence: Number(row.sequence), prevHash: row.prev_hash, hash: row.hash } as AnyEnvelope;
+    return {
+      ...body,
+      sequence: Number(row.sequence),
+      prevHash: row.prev_hash,
+      hash: row.hash,
+    } as AnyEnvelope;
   });
 }
 

@@ -1,0 +1,85 @@
+import { cookies } from "next/headers";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { PortfolioProvider } from "@/components/portfolio-context";
+import { TrpcReactProvider } from "@/components/trpc/react";
+import { signOut } from "@/server/auth";
+import { serverCaller } from "@/server/trpc/server-caller";
+
+const roleLabels = {
+  founder: "Founder",
+  finance_controller: "Finance controller",
+  auditor: "Auditor",
+  admin: "Admin",
+};
+
+async function signOutAction() {
+  "use server";
+  await signOut({ redirectTo: "/sign-in" });
+}
+
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const caller = await serverCaller();
+  const me = await caller.identity.me().catch(() => null);
+  if (!me) redirect("/sign-in");
+  const chosen = (await cookies()).get("venture_portfolio")?.value;
+  const portfolio = me.portfolios.find((p) => p.id === chosen) ?? me.portfolios[0] ?? null;
+  return (
+    <TrpcReactProvider>
+      <PortfolioProvider
+        value={portfolio ? { id: portfolio.id, name: portfolio.name, role: portfolio.role } : null}
+      >
+        <div className="min-h-full">
+          <header className="border-b border-slate-200 bg-white">
+            <div className="mx-auto flex h-14 max-w-7xl items-center gap-6 px-6">
+              <Link href="/ventures" className="flex items-center gap-2 font-semibold">
+                <span className="flex h-7 w-7 items-center justify-center rounded-md bg-slate-900 text-sm text-white">
+                  V
+                </span>
+                Venture
+              </Link>
+              <nav className="flex items-center gap-1 text-sm">
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/ventures"
+                >
+                  Ventures
+                </Link>
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/system"
+                >
+                  System
+                </Link>
+              </nav>
+              <div className="ml-auto flex items-center gap-4 text-sm">
+                {portfolio ? (
+                  <span className="text-slate-600" data-testid="portfolio-role">
+                    {portfolio.name} ·{" "}
+                    <span className="font-medium text-slate-900">{roleLabels[portfolio.role]}</span>
+                  </span>
+                ) : null}
+                <span className="text-slate-500">{me.email}</span>
+                <form action={signOutAction}>
+                  <button type="submit" className="text-slate-600 hover:text-slate-900">
+                    Sign out
+                  </button>
+                </form>
+              </div>
+            </div>
+          </header>
+          <main className="mx-auto max-w-7xl px-6 py-8">
+            {portfolio ? (
+              children
+            ) : (
+              <p className="text-slate-600">
+                You are not a member of any portfolio yet. Ask an admin to add you.
+              </p>
+            )}
+          </main>
+        </div>
+      </PortfolioProvider>
+    </TrpcReactProvider>
+  );
+}

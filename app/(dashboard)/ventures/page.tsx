@@ -1,0 +1,5 @@
+import { VenturesBoard } from "@/components/orchestration/ventures-board";
+
+export default function VenturesPage() {
+  return <VenturesBoard />;
+}

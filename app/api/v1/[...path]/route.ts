@@ -1,0 +1,13 @@
+import { createTrpcContext } from "@/server/trpc/context";
+import { handleHttpApi } from "@/server/trpc/http-api";
+
+export const dynamic = "force-dynamic";
+
+async function handler(request: Request, { params }: { params: Promise<{ path: string[] }> }) {
+  const { path } = await params;
+  // The HTTP API authenticates with API tokens only; cookies do not authorize it (no CSRF surface).
+  const ctx = await createTrpcContext({ headers: request.headers, allowSession: false });
+  return handleHttpApi(request, `/${path.join("/")}`, ctx);
+}
+
+export { handler as GET, handler as POST, handler as PUT, handler as PATCH, handler as DELETE };

@@ -1,0 +1,27 @@
+// The web process's long-lived connections, created once per process on first use. Route
+// handlers, tRPC and next-auth all share them. Workers have their own (workers/_runtime/services).
+import { createDb, type Db } from "@/server/shared/db";
+import { type Env, loadEnv } from "@/server/shared/env";
+import { createLogger, type Logger } from "@/server/shared/logger";
+import { createRedis, type Redis } from "@/server/shared/redis";
+
+export type WebRuntime = { env: Env; db: Db; log: Logger; redis(): Redis };
+
+const globalForRuntime = globalThis as unknown as { ventureRuntime?: WebRuntime };
+
+export function webRuntime(): WebRuntime {
+  if (globalForRuntime.ventureRuntime) return globalForRuntime.ventureRuntime;
+  const env = loadEnv();
+  let redis: Redis | undefined;
+  const runtime: WebRuntime = {
+    env,
+    db: createDb(env.DATABASE_URL),
+    log: createLogger({ name: "web", level: env.LOG_LEVEL }),
+    redis() {
+      redis ??= createRedis(env.REDIS_URL, env.VENTURE_NAMESPACE);
+      return redis;
+    },
+  };
+  globalForRuntime.ventureRuntime = runtime;
+  return runtime;
+}

@@ -1,0 +1,61 @@
+// Prometheus text metrics for the web process, plus per-worker figures read from heartbeats and
+// the log's size and outbox backlog read from PostgreSQL at scrape time.
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { Db } from "./db";
+
+const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: "venture_web_" });
+
+export const httpRequests = new Counter({
+  name: "venture_http_requests_total",
+  help: "HTTP API requests by route and status",
+  labelNames: ["route", "status"],
+  registers: [registry],
+});
+
+const eventsTotal = new Gauge({
+  name: "venture_events_total",
+  help: "Events in the log",
+  registers: [registry],
+});
+const outboxBacklog = new Gauge({
+  name: "venture_outbox_backlog",
+  help: "Committed events not yet published to JetStream",
+  registers: [registry],
+});
+const workerBeatAge = new Gauge({
+  name: "venture_worker_heartbeat_age_seconds",
+  help: "Seconds since the freshest heartbeat of each worker",
+  labelNames: ["worker"],
+  registers: [registry],
+});
+const workerCounter = new Gauge({
+  name: "venture_worker_messages",
+  help: "Messages by outcome, summed over a worker's live instances since they started",
+  labelNames: ["worker", "outcome"],
+  registers: [registry],
+});
+
+export async function renderMetrics(db: Db): Promise<{ body: string; contentType: string }> {
+  const [head, backlog, beats] = await Promise.all([
+    db.$queryRawUnsafe<Array<{ sequence: bigint }>>("SELECT sequence FROM chain_head WHERE id = 1"),
+    db.$queryRawUnsafe<Array<{ n: bigint }>>("SELECT count(*) AS n FROM outbox"),
+    db.$queryRawUnsafe<Array<{ worker: string; age_s: number; stats: Record<string, number> }>>(
+      `SELECT worker, extract(epoch FROM now() - beat_at)::float8 AS age_s, stats
+         FROM worker_heartbeats WHERE beat_at > now() - interval '1 minute'`,
+    ),
+  ]);
+  eventsTotal.set(Number(head[0]?.sequence ?? 0));
+  outboxBacklog.set(Number(backlog[0]?.n ?? 0));
+  workerBeatAge.reset();
+  workerCounter.reset();
+  const freshest = new Map<string, number>();
+  for (const beat of beats) {
+    freshest.set(beat.worker, Math.min(freshest.get(beat.worker) ?? Number.POSITIVE_INFINITY, beat.age_s));
+    for (const [outcome, value] of Object.entries(beat.stats ?? {})) {
+      if (typeof value === "number") workerCounter.inc({ worker: beat.worker, outcome }, value);
+    }
+  }
+  for (const [worker, age] of freshest) workerBeatAge.set({ worker }, age);
+  return { body: await registry.metrics(), contentType: registry.contentType };
+}

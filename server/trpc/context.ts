@@ -1,0 +1,32 @@
+// Builds the tRPC context for a web request: an API token (Authorization: Bearer vt_…) or the
+// next-auth session cookie. Kept apart from init.ts so tests can build contexts without next-auth.
+
+import { auth } from "@/server/auth";
+import { authenticateApiToken } from "@/server/contexts/identity/api-tokens";
+import { loadPrincipal, type Principal } from "@/server/contexts/identity/principal";
+import { webRuntime } from "@/server/runtime";
+import { newId } from "@/server/shared/ids";
+import type { TrpcContext } from "./init";
+
+const correlationPattern = /^[A-Za-z0-9_-]{8,64}$/;
+
+export async function createTrpcContext(options: {
+  headers: Headers;
+  allowSession?: boolean;
+}): Promise<TrpcContext> {
+  const { db, log } = webRuntime();
+  const incoming = options.headers.get("x-correlation-id");
+  const correlationId = incoming && correlationPattern.test(incoming) ? incoming : newId("correlation");
+  let principal: Principal | null = null;
+  let credentialsRejected = false;
+  const authorization = options.headers.get("authorization");
+  if (authorization) {
+    const token = authorization.replace(/^Bearer\s+/i, "");
+    principal = await authenticateApiToken({ db, token });
+    credentialsRejected = principal === null;
+  } else if (options.allowSession !== false) {
+    const session = await auth();
+    if (session?.user?.id) principal = await loadPrincipal(db, session.user.id);
+  }
+  return { db, log: log.child({ correlationId }), principal, credentialsRejected, correlationId };
+}

@@ -1,0 +1,15 @@
+// The application router: one sub-router per context.
+import { createCallerFactory, createTRPCRouter } from "./init";
+import { identityRouter } from "./routers/identity/router";
+import { orchestrationRouter } from "./routers/orchestration/router";
+import { systemRouter } from "./routers/system/router";
+
+export const appRouter = createTRPCRouter({
+  identity: identityRouter,
+  orchestration: orchestrationRouter,
+  system: systemRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);
