@@ -14,7 +14,10 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_]{0,40}$/, "lower-case letters, digits and _, starting with a letter")
     .default("venture"),
-  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (npm run up generates one)").optional(),
+  AUTH_SECRET: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.string().min(32, "must be at least 32 characters (npm run up generates one)").optional(),
+  ),
   AUTH_URL: z.url().default("http://localhost:3000"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   AUDIT_SIGNING_KEY_PATH: z.string().default(".data/keys"),

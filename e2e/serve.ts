@@ -1,0 +1,106 @@
+// Starts the whole system for the browser journeys: a fresh database of its own (migrated and
+// seeded with one user per role), a namespace of its own on the shared NATS and Redis, the Next.js
+// server (built first when the build is missing or older than the sources) and every worker.
+// Stops them all on SIGTERM.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { grantMembership } from "@/server/contexts/identity/grant-membership";
+import { registerUser } from "@/server/contexts/identity/register-user";
+import { createPortfolio } from "@/server/contexts/orchestration/create-portfolio";
+import { createDb } from "@/server/shared/db";
+import { roles } from "@/server/shared/events/catalog";
+import { adminUrl, baseDatabaseUrl } from "@/test/urls";
+import { e2eUsers } from "./users";
+
+const port = process.env.E2E_PORT ?? "3100";
+const password = process.env.E2E_PASSWORD;
+if (!password) throw new Error("E2E_PASSWORD is not set (playwright.config.ts sets it)");
+const database = "venture_e2e";
+const databaseUrl = baseDatabaseUrl(database);
+const env = {
+  ...process.env,
+  NODE_ENV: "production" as const,
+  DATABASE_URL: databaseUrl,
+  VENTURE_NAMESPACE: "e2e",
+  AUTH_URL: `http://127.0.0.1:${port}`,
+  AUTH_SECRET: process.env.AUTH_SECRET ?? "e2e-secret-only-for-the-browser-journeys-0123456789",
+  WORKER_HEARTBEAT_MS: "500",
+  PORT: port,
+};
+
+const admin = new pg.Client({ connectionString: adminUrl() });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+await admin.query(`CREATE DATABASE ${database}`);
+await admin.end();
+execFileSync("npx", ["prisma", "migrate", "deploy"], { env, stdio: "inherit" });
+
+const db = createDb(databaseUrl);
+const actor = { type: "system" as const, id: "e2e" };
+const { portfolioId } = await createPortfolio({
+  db,
+  actor,
+  correlationId: "cor_e2e",
+  name: "Journey Portfolio",
+});
+for (const role of roles) {
+  const { userId } = await registerUser({
+    db,
+    actor,
+    correlationId: "cor_e2e",
+    email: e2eUsers[role],
+    name: role.replace("_", " "),
+    password,
+  });
+  await grantMembership({ db, actor, correlationId: "cor_e2e", userId, portfolioId, role });
+}
+await db.$disconnect();
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+const buildId = path.resolve(".next/BUILD_ID");
+const sourcesNewest = Math.max(
+  ...["app", "components", "server", "generated"].map((d) => newestMtime(path.resolve(d))),
+);
+if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sourcesNewest) {
+  execFileSync("npx", ["next", "build"], { env, stdio: "inherit" });
+}
+
+const children: ChildProcess[] = [];
+function start(name: string, command: string, args: string[]) {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  child.stdout?.on("data", (d: Buffer) => process.stdout.write(`[${name}] ${d}`));
+  child.stderr?.on("data", (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  children.push(child);
+}
+start("web", "npx", ["next", "start", "-p", port, "-H", "127.0.0.1"]);
+for (const worker of ["outbox-relay", "orchestrator", "agent-runtime", "artifact-compiler"]) {
+  start(worker, "npx", ["tsx", `workers/${worker}/main.ts`]);
+}
+
+let stopping = false;
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) {
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+    }
+  }
+  setTimeout(() => process.exit(0), 5_000).unref();
+}
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+for (const child of children)
+  child.on("exit", () => (stopping ? undefined : console.error("a process exited early")));

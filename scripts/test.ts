@@ -1,0 +1,72 @@
+// `npm test`: the whole gate, in order — typecheck, lint, unit and integration tests (vitest,
+// against the real PostgreSQL, NATS and Redis), then the browser journeys (Playwright in Debian's
+// Chromium). Every stage runs even when an earlier one fails, so one run shows everything; the
+// exit code is non-zero if any stage failed. The last line is the plain "N passed, N failed".
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+
+type Stage = { name: string; command: string[]; counts?: () => { passed: number; failed: number } };
+
+function vitestCounts() {
+  const report = JSON.parse(fs.readFileSync("test-results/vitest.json", "utf8")) as {
+    numPassedTests: number;
+    numFailedTests: number;
+  };
+  return { passed: report.numPassedTests, failed: report.numFailedTests };
+}
+
+function playwrightCounts() {
+  const report = JSON.parse(fs.readFileSync("test-results/e2e.json", "utf8")) as {
+    stats: { expected: number; unexpected: number; flaky: number };
+  };
+  return { passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected };
+}
+
+const only = process.argv.slice(2);
+const stages: Stage[] = [
+  { name: "typecheck", command: ["npx", "tsc", "--noEmit", "-p", "."] },
+  { name: "lint", command: ["npx", "biome", "check", "."] },
+  {
+    name: "vitest",
+    command: [
+      "npx",
+      "vitest",
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      "--outputFile.json=test-results/vitest.json",
+    ],
+    counts: vitestCounts,
+  },
+  { name: "e2e", command: ["npx", "playwright", "test"], counts: playwrightCounts },
+].filter((stage) => only.length === 0 || only.includes(stage.name));
+
+fs.mkdirSync("test-results", { recursive: true });
+let passed = 0;
+let failed = 0;
+const summary: string[] = [];
+for (const stage of stages) {
+  const started = Date.now();
+  console.log(`\n== ${stage.name}: ${stage.command.join(" ")}`);
+  const result = spawnSync(stage.command[0]!, stage.command.slice(1), { stdio: "inherit", env: process.env });
+  const ok = result.status === 0;
+  let line = `${stage.name.padEnd(10)} ${ok ? "ok  " : "FAIL"} ${((Date.now() - started) / 1000).toFixed(0)} s`;
+  let stageFailed = 0;
+  if (stage.counts) {
+    try {
+      const c = stage.counts();
+      passed += c.passed;
+      stageFailed = c.failed;
+      line += ` (${c.passed} passed, ${c.failed} failed)`;
+    } catch {
+      line += " (no report)";
+    }
+  }
+  // A stage that failed without reporting a failed test (type error, lint, crash, setup error)
+  // counts as one failure, so the gate can never pass on a broken stage.
+  failed += !ok && stageFailed === 0 ? 1 : stageFailed;
+  summary.push(line);
+}
+console.log(`\n== gate summary\n${summary.join("\n")}`);
+console.log(`gate: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
