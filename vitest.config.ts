@@ -11,6 +11,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
+          // Unit tests first, then integration tests (which use the real services, two files at a time).
+          sequence: { groupOrder: 0 },
           include: ["**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**", "e2e/**", ".next/**"],
         },
@@ -19,6 +21,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "int",
+          sequence: { groupOrder: 1 },
           include: ["**/*.int.test.ts"],
           exclude: ["node_modules/**", ".next/**"],
           globalSetup: ["test/global-setup.ts"],
