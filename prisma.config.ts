@@ -58,7 +58,16 @@ class CatalogSafeClient extends pg.Client {
 type PgAdapter = Awaited<ReturnType<PrismaPg["connect"]>>;
 function wholeScripts(adapter: PgAdapter): PgAdapter {
   adapter.executeScript = async (script: string) => {
-    await adapter.underlyingDriver().query(script);
+    try {
+      await adapter.underlyingDriver().query(script);
+    } catch (error) {
+      // The engine reports a foreign error only as "External error id#0"; say what failed.
+      const pgError = error as { message?: string; position?: string; where?: string };
+      console.error(
+        `migration script failed: ${pgError.message}${pgError.position ? ` at character ${pgError.position}` : ""}`,
+      );
+      throw error;
+    }
   };
   return adapter;
 }

@@ -103,8 +103,9 @@ describe("consumer harness", () => {
     };
     running.push(await startConsumer(s, spec));
     const { portfolioId } = await createPortfolio({ db: s.db, actor, correlationId: "cor_dup", name: "Dup" });
-    const [event] = (await readEvents(s.db, { correlationId: "cor_dup" })).filter(
-      (e) => e.stream.id === portfolioId,
+    // Readable once the relay has sealed it into the chain.
+    const event = await eventually(async () =>
+      (await readEvents(s.db, { correlationId: "cor_dup" })).find((e) => e.stream.id === portfolioId),
     );
     await eventually(async () => seen.includes(event!.id));
     // Publish the same event again with a different msgID so JetStream's own dedupe cannot drop it:

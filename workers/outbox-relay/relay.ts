@@ -1,16 +1,21 @@
-// The outbox relay: publishes committed outbox rows to JetStream with msgID = event id, then
-// deletes them in the same transaction. A crash between publish and commit republishes the rows;
-// JetStream's duplicate window and the consumers' inbox make that harmless.
+// The outbox relay, in two steps per round:
+// 1. seal: chain committed outbox rows into the hash chain (venture_seal_events; one sealer at a
+//    time across processes);
+// 2. publish: send sealed events after the "jetstream" cursor, in sequence order, with
+//    msgID = event id, then move the cursor in the same transaction. A crash between publish and
+//    commit republishes the same events with the same sequences; JetStream's duplicate window and
+//    the consumers' inbox make that harmless.
 import { jetstream } from "@nats-io/jetstream";
 import pg from "pg";
 import { poolConfigFromUrl } from "@/server/shared/database-url";
 import { withTransaction } from "@/server/shared/db";
-import { readEventsBySequence } from "@/server/shared/events/store";
+import { readEvents, sealEvents } from "@/server/shared/events/store";
 import type { WorkerServices } from "../_runtime/services";
 import type { Stoppable } from "../_runtime/worker";
 
 export type RelayOptions = {
-  /** Rows published per transaction. */
+  /** Events sealed per round, and events published per transaction. */
+  sealBatch?: number;
   batchSize?: number;
   /** Poll interval when no notification arrives (notifications can be lost on reconnect). */
   pollMs?: number;
@@ -20,11 +25,12 @@ export async function startOutboxRelay(
   services: Pick<WorkerServices, "db" | "nc" | "names" | "log" | "env">,
   options: RelayOptions = {},
 ): Promise<Stoppable> {
+  const sealBatch = options.sealBatch ?? 2_000;
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 1_000;
   const { db, nc, names, log } = services;
   const js = jetstream(nc);
-  const stats = { published: 0, publishFailures: 0 };
+  const stats = { sealed: 0, published: 0, publishFailures: 0 };
   let stopped = false;
   let wake: (() => void) | null = null;
   let pending = true;
@@ -39,19 +45,18 @@ export async function startOutboxRelay(
   listener.on("error", (error) => log.warn({ err: error.message }, "relay listener error"));
   await listener.query("LISTEN venture_outbox");
 
-  const drainOnce = async (): Promise<number> =>
+  const publishOnce = async (): Promise<number> =>
     withTransaction(db, async (tx) => {
-      const claimed = await tx.$queryRawUnsafe<Array<{ event_sequence: bigint }>>(
-        `DELETE FROM outbox WHERE event_sequence IN (
-           SELECT event_sequence FROM outbox ORDER BY event_sequence LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING event_sequence`,
-        batchSize,
+      // One publisher at a time, so the cursor moves in order.
+      const [lock] = await tx.$queryRawUnsafe<Array<{ ok: boolean }>>(
+        "SELECT pg_try_advisory_xact_lock(7140112) AS ok",
       );
-      if (claimed.length === 0) return 0;
-      const events = await readEventsBySequence(
-        tx,
-        claimed.map((row) => row.event_sequence),
+      if (!lock?.ok) return 0;
+      const [cursor] = await tx.$queryRawUnsafe<Array<{ sequence: bigint }>>(
+        "SELECT sequence FROM relay_cursors WHERE name = 'jetstream' FOR UPDATE",
       );
+      const events = await readEvents(tx, { afterSequence: Number(cursor?.sequence ?? 0), limit: batchSize });
+      if (events.length === 0) return 0;
       await Promise.all(
         events.map((event) =>
           js.publish(names.eventSubject(event.type), JSON.stringify(event), {
@@ -60,9 +65,20 @@ export async function startOutboxRelay(
           }),
         ),
       );
+      await tx.$executeRawUnsafe(
+        "UPDATE relay_cursors SET sequence = $1 WHERE name = 'jetstream'",
+        events.at(-1)!.sequence,
+      );
       stats.published += events.length;
       return events.length;
     });
+
+  const drainOnce = async (): Promise<boolean> => {
+    const sealed = await sealEvents(db, sealBatch);
+    stats.sealed += sealed;
+    const published = await publishOnce();
+    return sealed === sealBatch || published === batchSize;
+  };
 
   const loop = async () => {
     let failures = 0;
@@ -79,9 +95,9 @@ export async function startOutboxRelay(
       // Cleared before draining, so a notification that arrives during the drain is not lost.
       pending = false;
       try {
-        const count = await drainOnce();
+        const more = await drainOnce();
         failures = 0;
-        if (count === batchSize) pending = true;
+        if (more) pending = true;
       } catch (error) {
         pending = true;
         stats.publishFailures++;

@@ -4,7 +4,7 @@ import { openTestServices, type TestServices } from "@/test/services";
 import { withTransaction } from "../db";
 import { AppError } from "../errors";
 import { newId } from "../ids";
-import { appendEvents, type CommandContext, readEvents } from "./store";
+import { appendEvents, type CommandContext, readEvents, sealEvents } from "./store";
 import { verifyEventLog } from "./verify";
 
 let s: TestServices;
@@ -33,9 +33,12 @@ async function appendPortfolio(name: string) {
 }
 
 describe("event log", () => {
-  it("chains every appended event to the one before it, in commit order", async () => {
+  it("chains every appended event to the one before it once sealed", async () => {
     await appendPortfolio("one");
     await appendPortfolio("two");
+    // Not chained until the sealer runs: readers only ever see sealed events.
+    expect(await readEvents(s.db)).toEqual([]);
+    expect(await sealEvents(s.db)).toBe(2);
     const events = await readEvents(s.db);
     expect(events.map((e) => e.sequence)).toEqual([1, 2]);
     expect(events[1]!.prevHash).toBe(events[0]!.hash);
@@ -43,8 +46,12 @@ describe("event log", () => {
     expect(await verifyEventLog(s.db)).toEqual({ ok: true, checkedEvents: 2 });
   });
 
-  it("keeps a gap-free sequence under concurrent appends", async () => {
+  it("keeps a gap-free sequence under concurrent appends and concurrent sealers", async () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => appendPortfolio(`c${i}`)));
+    // Concurrent sealers: one wins the advisory lock, the others return 0 at once.
+    const sealed = await Promise.all([sealEvents(s.db, 15), sealEvents(s.db, 15), sealEvents(s.db, 15)]);
+    expect(sealed.filter((n) => n > 0).length).toBeGreaterThanOrEqual(1);
+    while ((await sealEvents(s.db, 15)) > 0) {}
     const events = await readEvents(s.db, { limit: 1000 });
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     expect((await verifyEventLog(s.db)).ok).toBe(true);
@@ -66,23 +73,28 @@ describe("event log", () => {
     );
     await expect(attempt).rejects.toBeInstanceOf(AppError);
     await expect(attempt).rejects.toMatchObject({ code: "CONFLICT" });
+    await sealEvents(s.db);
     const events = await readEvents(s.db, { limit: 1000 });
     expect(events.filter((e) => e.stream.id === streamId)).toHaveLength(1);
   });
 
-  it("refuses UPDATE, DELETE and TRUNCATE on the log", async () => {
-    await expect(s.db.$executeRawUnsafe("UPDATE events SET type = 'x' WHERE sequence = 1")).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(s.db.$executeRawUnsafe("DELETE FROM events WHERE sequence = 1")).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(s.db.$executeRawUnsafe("TRUNCATE events CASCADE")).rejects.toThrow(/append-only/);
+  it("refuses UPDATE, DELETE and TRUNCATE on the log and on its chain", async () => {
+    const updates: Record<string, string> = {
+      event_log: "UPDATE event_log SET type = 'x'",
+      event_chain: "UPDATE event_chain SET hash = 'x'",
+    };
+    for (const [table, update] of Object.entries(updates)) {
+      await expect(s.db.$executeRawUnsafe(update)).rejects.toThrow(/append-only/);
+      await expect(s.db.$executeRawUnsafe(`DELETE FROM ${table}`)).rejects.toThrow(/append-only/);
+      await expect(s.db.$executeRawUnsafe(`TRUNCATE ${table} CASCADE`)).rejects.toThrow(/append-only/);
+    }
     expect((await verifyEventLog(s.db)).ok).toBe(true);
   });
 
   it("rolls the events back with the transaction that appended them", async () => {
-    const before = (await readEvents(s.db, { limit: 1000 })).length;
+    const count = async () =>
+      Number((await s.db.$queryRawUnsafe<Array<{ n: bigint }>>("SELECT count(*) AS n FROM event_log"))[0]!.n);
+    const before = await count();
     await expect(
       withTransaction(s.db, async (tx) => {
         const portfolioId = newId("portfolio");
@@ -98,9 +110,9 @@ describe("event log", () => {
         throw new Error("command failed after appending");
       }),
     ).rejects.toThrow(/after appending/);
-    expect(await readEvents(s.db, { limit: 1000 })).toHaveLength(before);
+    expect(await count()).toBe(before);
     const outbox = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>("SELECT count(*) AS n FROM outbox");
-    expect(Number(outbox[0]!.n)).toBe(before);
+    expect(Number(outbox[0]!.n)).toBe(0);
   });
 });
 
@@ -122,6 +134,7 @@ describe("verification names the first tampered event", () => {
         ]),
       );
     }
+    await sealEvents(local.db);
     return { local, events: await readEvents(local.db) };
   }
 
@@ -141,7 +154,8 @@ describe("verification names the first tampered event", () => {
     try {
       await tamperIn(
         local,
-        "UPDATE events SET envelope = replace(envelope, '\"p4\"', '\"p4x\"') WHERE sequence = 5",
+        "UPDATE event_log SET envelope = replace(envelope, '\"p4\"', '\"p4x\"') WHERE id = $1",
+        [events[4]!.id],
       );
       expect(await verifyEventLog(local.db)).toMatchObject({
         ok: false,
@@ -155,10 +169,17 @@ describe("verification names the first tampered event", () => {
     }
   });
 
-  it("removed: an event deleted from the middle", async () => {
-    const { local } = await freshLog();
+  it("removed: an event deleted from the log, or its entry from the chain", async () => {
+    const { local, events } = await freshLog();
     try {
-      await tamperIn(local, "DELETE FROM events WHERE sequence = 7");
+      await tamperIn(local, "DELETE FROM event_log WHERE id = $1", [events[8]!.id]);
+      expect(await verifyEventLog(local.db)).toMatchObject({
+        ok: false,
+        firstBadSequence: 9,
+        eventId: events[8]!.id,
+        reason: "removed",
+      });
+      await tamperIn(local, "DELETE FROM event_chain WHERE sequence = 7");
       expect(await verifyEventLog(local.db)).toMatchObject({
         ok: false,
         firstBadSequence: 7,
@@ -172,7 +193,7 @@ describe("verification names the first tampered event", () => {
   it("removed: the last event deleted is caught by the chain head", async () => {
     const { local } = await freshLog();
     try {
-      await tamperIn(local, "DELETE FROM events WHERE sequence = 10");
+      await tamperIn(local, "DELETE FROM event_chain WHERE sequence = 10");
       expect(await verifyEventLog(local.db)).toMatchObject({
         ok: false,
         firstBadSequence: 10,
@@ -183,18 +204,24 @@ describe("verification names the first tampered event", () => {
     }
   });
 
-  it("inserted: a forged event spliced in with renumbered successors", async () => {
+  it("inserted: a forged event spliced into the chain with renumbered successors", async () => {
     const { local, events } = await freshLog();
     try {
-      await tamperIn(local, "UPDATE events SET sequence = sequence + 100 WHERE sequence >= 4");
-      await tamperIn(local, "UPDATE events SET sequence = sequence - 99 WHERE sequence >= 104");
+      await tamperIn(local, "UPDATE event_chain SET sequence = sequence + 100 WHERE sequence >= 4");
+      await tamperIn(local, "UPDATE event_chain SET sequence = sequence - 99 WHERE sequence >= 104");
       await tamperIn(
         local,
-        `INSERT INTO events SELECT 4, 'evt_FORGED00000000000000000000', type, schema_version, stream_type, 'forged', 1,
-           portfolio_id, occurred_at, actor_type, actor_id, correlation_id, envelope, prev_hash, hash
-         FROM events WHERE sequence = 3`,
+        `INSERT INTO event_log (id, type, schema_version, stream_type, stream_id, stream_version, portfolio_id,
+                                occurred_at, actor_type, actor_id, correlation_id, envelope)
+         SELECT 'evt_FORGED00000000000000000000', type, schema_version, stream_type, 'forged', 1, portfolio_id,
+                occurred_at, actor_type, actor_id, correlation_id, envelope FROM event_log WHERE id = $1`,
+        [events[2]!.id],
       );
-      expect(events).toHaveLength(10);
+      await tamperIn(
+        local,
+        `INSERT INTO event_chain (sequence, event_id, prev_hash, hash)
+         SELECT 4, 'evt_FORGED00000000000000000000', prev_hash, hash FROM event_chain WHERE sequence = 3`,
+      );
       expect(await verifyEventLog(local.db)).toMatchObject({
         ok: false,
         firstBadSequence: 4,
@@ -206,12 +233,33 @@ describe("verification names the first tampered event", () => {
     }
   });
 
+  it("inserted: an event written into the log behind the append path's back", async () => {
+    const { local, events } = await freshLog();
+    try {
+      await tamperIn(
+        local,
+        `INSERT INTO event_log (id, type, schema_version, stream_type, stream_id, stream_version, portfolio_id,
+                                occurred_at, actor_type, actor_id, correlation_id, envelope)
+         SELECT 'evt_STRAY000000000000000000000', type, schema_version, stream_type, 'stray', 1, portfolio_id,
+                occurred_at, actor_type, actor_id, correlation_id, envelope FROM event_log WHERE id = $1`,
+        [events[0]!.id],
+      );
+      expect(await verifyEventLog(local.db)).toMatchObject({
+        ok: false,
+        eventId: "evt_STRAY000000000000000000000",
+        reason: "inserted_or_reordered",
+      });
+    } finally {
+      await local.close();
+    }
+  });
+
   it("reordered: two events swapped", async () => {
     const { local, events } = await freshLog();
     try {
-      await tamperIn(local, "UPDATE events SET sequence = 1000 WHERE sequence = 3");
-      await tamperIn(local, "UPDATE events SET sequence = 3 WHERE sequence = 6");
-      await tamperIn(local, "UPDATE events SET sequence = 6 WHERE sequence = 1000");
+      await tamperIn(local, "UPDATE event_chain SET sequence = 1000 WHERE sequence = 3");
+      await tamperIn(local, "UPDATE event_chain SET sequence = 3 WHERE sequence = 6");
+      await tamperIn(local, "UPDATE event_chain SET sequence = 6 WHERE sequence = 1000");
       expect(await verifyEventLog(local.db)).toMatchObject({
         ok: false,
         firstBadSequence: 3,

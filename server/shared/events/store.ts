@@ -1,5 +1,7 @@
-// Appending to and reading from the event log. Appends run inside the caller's transaction, so
-// a command's events, its projection updates and the outbox rows commit together.
+// Appending to, sealing and reading the event log. Appends run inside the caller's transaction, so
+// a command's events, its projection updates and the outbox rows commit together; the sealer
+// then chains committed events in the order it sees them (docs/decisions/0005). Readers read
+// sealed events, in chain order, from the `events` view.
 
 import { canonicalJson } from "../canonical-json";
 import { type Clock, systemClock } from "../clock";
@@ -31,7 +33,19 @@ export type CommandContext = {
  * Appends events with optimistic concurrency: each event takes version expectedVersion + 1 of its
  * stream, and a stream version that already exists is a CONFLICT, never a lost write.
  */
-export async function appendEvents(tx: Tx, ctx: CommandContext, events: NewEvent[]): Promise<AnyEnvelope[]> {
+/** An event as appended: its place in the hash chain (sequence, prevHash, hash) comes at sealing. */
+export type AppendedEvent = Omit<AnyEnvelope, "sequence" | "prevHash" | "hash"> & { position: bigint };
+
+/**
+ * Appends events with optimistic concurrency: each event takes version expectedVersion + 1 of its
+ * stream, and a stream version that already exists is a CONFLICT, never a lost write. The events
+ * are chained by the sealer after the transaction commits (docs/decisions/0005).
+ */
+export async function appendEvents(
+  tx: Tx,
+  ctx: CommandContext,
+  events: NewEvent[],
+): Promise<AppendedEvent[]> {
   if (events.length === 0) return [];
   const occurredAt = (ctx.clock ?? systemClock).now().toISOString();
   const bodies = events.map((event) => {
@@ -54,12 +68,12 @@ export async function appendEvents(tx: Tx, ctx: CommandContext, events: NewEvent
       payload: payload.data as Record<string, unknown>,
     };
   });
-  const texts = bodies.map((body) => canonicalJson(body));
-  let rows: Array<{ sequence: bigint; prev_hash: string; hash: string }>;
+  let rows: Array<{ position: bigint }>;
   try {
-    rows = await tx.$queryRawUnsafe<Array<{ sequence: bigint; prev_hash: string; hash: string }>>(
-      `SELECT sequence, prev_hash, hash FROM venture_append_events($1::text[], $2::text[], $3::int[], $4::text[],
-         $5::text[], $6::int[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[])`,
+    rows = await tx.$queryRawUnsafe<Array<{ position: bigint }>>(
+      `SELECT position FROM venture_append_events($1::text[], $2::text[], $3::int[], $4::text[],
+         $5::text[], $6::int[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[])
+         AS position`,
       bodies.map((b) => b.id),
       bodies.map((b) => b.type),
       bodies.map((b) => b.schemaVersion),
@@ -71,7 +85,7 @@ export async function appendEvents(tx: Tx, ctx: CommandContext, events: NewEvent
       bodies.map((b) => b.actor.type),
       bodies.map((b) => b.actor.id),
       bodies.map((b) => b.correlationId),
-      texts,
+      bodies.map((body) => canonicalJson(body)),
     );
   } catch (error) {
     if (isStreamVersionConflict(error)) {
@@ -84,21 +98,25 @@ export async function appendEvents(tx: Tx, ctx: CommandContext, events: NewEvent
     }
     throw error;
   }
-  invariant(rows.length === bodies.length, "append returned one row per event");
-  return bodies.map((body, i) => {
-    const row = rows[i]!;
-    return {
-      ...body,
-      sequence: Number(row.sequence),
-      prevHash: row.prev_hash,
-      hash: row.hash,
-    } as AnyEnvelope;
-  });
+  invariant(rows.length === bodies.length, "append returned one position per event");
+  return bodies.map((body, i) => ({ ...body, position: rows[i]!.position }) as AppendedEvent);
+}
+
+/**
+ * Chains up to `limit` committed events, oldest append first; returns how many. Only one sealer
+ * runs at a time across all processes (an advisory lock); a concurrent call returns 0.
+ */
+export async function sealEvents(db: Db | Tx, limit = 1_000): Promise<number> {
+  const rows = await db.$queryRawUnsafe<Array<{ sealed: number }>>(
+    "SELECT venture_seal_events($1) AS sealed",
+    limit,
+  );
+  return rows[0]?.sealed ?? 0;
 }
 
 function isStreamVersionConflict(error: unknown): boolean {
   const text = `${String(error)} ${JSON.stringify((error as { meta?: unknown })?.meta ?? {})}`;
-  return text.includes("events_stream_type_stream_id_stream_version_key") || /stream_version/.test(text);
+  return text.includes("event_log_stream_type_stream_id_stream_version_key") || /stream_version/.test(text);
 }
 
 type EventRow = { sequence: bigint; envelope: string; prev_hash: string; hash: string };
@@ -129,11 +147,11 @@ export async function readEvents(
   return rows.map(toEnvelope);
 }
 
-export async function readEventsBySequence(db: Db | Tx, sequences: bigint[]): Promise<AnyEnvelope[]> {
-  if (sequences.length === 0) return [];
-  const rows = await db.$queryRawUnsafe<EventRow[]>(
-    "SELECT sequence, envelope, prev_hash, hash FROM events WHERE sequence = ANY($1::bigint[]) ORDER BY sequence",
-    sequences.map(String),
+/** The head of the chain: the last sealed sequence and its hash. */
+export async function chainHead(db: Db | Tx): Promise<{ sequence: number; hash: string }> {
+  const rows = await db.$queryRawUnsafe<Array<{ sequence: bigint; hash: string }>>(
+    "SELECT sequence, hash FROM chain_head WHERE id = 1",
   );
-  return rows.map(toEnvelope);
+  invariant(rows[0], "chain_head has its row");
+  return { sequence: Number(rows[0].sequence), hash: rows[0].hash };
 }

@@ -1,4 +1,4 @@
-// Online verification of the stored log: walks the events in sequence order in pages and names
+// Online verification of the stored log: walks the chain in sequence order in pages and names
 // the first event that was modified, removed, inserted or reordered.
 import type { Db } from "../db";
 import { ChainVerifier } from "./chain";
@@ -24,14 +24,26 @@ export async function verifyEventLog(
   const verifier = new ChainVerifier();
   let after = -1;
   for (;;) {
+    // A LEFT JOIN, so a chain entry whose event row was deleted is named rather than skipped.
     const rows = await db.$queryRawUnsafe<
-      Array<{ sequence: bigint; id: string; envelope: string; prev_hash: string; hash: string }>
+      Array<{ sequence: bigint; id: string; envelope: string | null; prev_hash: string; hash: string }>
     >(
-      "SELECT sequence, id, envelope, prev_hash, hash FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+      `SELECT c.sequence, c.event_id AS id, e.envelope, c.prev_hash, c.hash
+         FROM event_chain c LEFT JOIN event_log e ON e.id = c.event_id
+        WHERE c.sequence > $1 ORDER BY c.sequence LIMIT $2`,
       after,
       pageSize,
     );
     for (const row of rows) {
+      if (row.envelope === null) {
+        verifier.failure = {
+          sequence: Number(row.sequence),
+          eventId: row.id,
+          reason: "removed",
+          message: `event ${row.id} at sequence ${row.sequence} was removed from the log`,
+        };
+        break;
+      }
       const ok = verifier.push({
         sequence: Number(row.sequence),
         id: row.id,
@@ -45,7 +57,25 @@ export async function verifyEventLog(
     if (verifier.failure || rows.length < pageSize) break;
     after = Number(rows.at(-1)!.sequence);
   }
-  const failure = verifier.finish(head);
+  let failure = verifier.finish(head);
+  if (!failure) {
+    // An event row that is neither chained nor waiting in the outbox was written behind the
+    // append path's back.
+    const stray = await db.$queryRawUnsafe<Array<{ id: string }>>(
+      `SELECT e.id FROM event_log e
+        WHERE NOT EXISTS (SELECT 1 FROM event_chain c WHERE c.event_id = e.id)
+          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.position = e.position)
+        ORDER BY e.position LIMIT 1`,
+    );
+    if (stray[0]) {
+      failure = {
+        sequence: verifier.last.sequence + 1,
+        eventId: stray[0].id,
+        reason: "inserted_or_reordered",
+        message: `event ${stray[0].id} is in the log but was never appended through the chain`,
+      };
+    }
+  }
   if (!failure) return { ok: true, checkedEvents: verifier.checked };
   return {
     ok: false,
