@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { identityEvents } from "./catalog/identity";
 import { orchestrationEvents } from "./catalog/orchestration";
 import { policyEvents } from "./catalog/policy";
+import { treasuryEvents } from "./catalog/treasury";
 
 export { type Role, roles } from "./catalog/identity";
 
@@ -12,6 +13,7 @@ export const eventCatalog = {
   ...identityEvents,
   ...orchestrationEvents,
   ...policyEvents,
+  ...treasuryEvents,
 } as const satisfies Record<string, { schemaVersion: number; payload: z.ZodType }>;
 
 export type EventType = keyof typeof eventCatalog;
