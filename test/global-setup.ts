@@ -42,10 +42,15 @@ export default async function setup(): Promise<void> {
       const building = `${template}_build`;
       await admin.query(`DROP DATABASE IF EXISTS ${building}`);
       await admin.query(`CREATE DATABASE ${building}`);
-      execFileSync("npx", ["prisma", "migrate", "deploy"], {
-        env: { ...process.env, DATABASE_URL: baseDatabaseUrl(building) },
-        stdio: "pipe",
-      });
+      try {
+        execFileSync("npx", ["prisma", "migrate", "deploy"], {
+          env: { ...process.env, DATABASE_URL: baseDatabaseUrl(building) },
+          stdio: "pipe",
+        });
+      } catch (error) {
+        const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
+        throw new Error(`migrating the template database failed:\n${stderr.split("\n").slice(0, 8).join("\n")}`);
+      }
       await admin.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
       await admin.query(`ALTER DATABASE ${template} WITH IS_TEMPLATE true`);
     }

@@ -2,6 +2,7 @@ import { cookies } from "next/headers";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { LiveUpdates } from "@/components/live/live-updates";
 import { PortfolioProvider } from "@/components/portfolio-context";
 import { TrpcReactProvider } from "@/components/trpc/react";
 import { signOut } from "@/server/auth";
@@ -48,12 +49,19 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 </Link>
                 <Link
                   className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/policies"
+                >
+                  Policies
+                </Link>
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
                   href="/system"
                 >
                   System
                 </Link>
               </nav>
               <div className="ml-auto flex items-center gap-4 text-sm">
+                {portfolio ? <LiveUpdates /> : null}
                 {portfolio ? (
                   <span className="text-slate-600" data-testid="portfolio-role">
                     {portfolio.name} ·{" "}

@@ -64,7 +64,10 @@ const t = initTRPC
             ? cause.details.fields
             : undefined;
       const appCode = cause instanceof AppError ? cause.code : undefined;
-      return { ...shape, data: { ...shape.data, stack: undefined, appCode, fields } };
+      // Policy texts report each problem with line and column; the editor shows them inline.
+      const problems =
+        cause instanceof AppError && Array.isArray(cause.details.problems) ? cause.details.problems : undefined;
+      return { ...shape, data: { ...shape.data, stack: undefined, appCode, fields, problems } };
     },
   });
 

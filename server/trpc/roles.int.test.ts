@@ -24,6 +24,16 @@ const matrix: Record<
   },
   "orchestration.listVentures": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
   "orchestration.getVenture": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
+  "live.events": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "policy.listVersions": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "policy.publish": {
+    allowed: ["admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      scope: "tools",
+      text: `@id("matrix.allow") permit (principal, action, resource); // ${Math.random()}`,
+    }),
+  },
 };
 
 let s: TestServices;

@@ -11,6 +11,8 @@ export const permissions = {
   "venture.read": everyone,
   "venture.create": ["founder", "admin"],
   "member.manage": ["admin"],
+  "policy.read": everyone,
+  "policy.publish": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

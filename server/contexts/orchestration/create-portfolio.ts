@@ -1,3 +1,4 @@
+import { seedDefaultPolicies } from "@/server/contexts/policy/api";
 import { type Db, withTransaction } from "@/server/shared/db";
 import type { EventActor } from "@/server/shared/events/envelope";
 import { appendEvents } from "@/server/shared/events/store";
@@ -22,6 +23,14 @@ export async function createPortfolio(options: {
     ]);
     await tx.portfolio.create({
       data: { id: portfolioId, name: options.name, version: 1, createdAt: new Date(event!.occurredAt) },
+    });
+    // A new portfolio starts with the default treasury, tools and publishing policies, in the same
+    // transaction: without them every decision there would be a deny (default-deny).
+    await seedDefaultPolicies({
+      db: options.db,
+      actor: options.actor,
+      correlationId: options.correlationId,
+      portfolioId,
     });
     return { portfolioId };
   });

@@ -59,3 +59,5 @@ export async function checkPublish(
   });
   return decidePublish({ ...request, policy: active.policy });
 }
+
+export { seedDefaultPolicies } from "./seed-default-policies";
