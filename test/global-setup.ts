@@ -49,7 +49,9 @@ export default async function setup(): Promise<void> {
         });
       } catch (error) {
         const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
-        throw new Error(`migrating the template database failed:\n${stderr.split("\n").slice(0, 8).join("\n")}`);
+        throw new Error(
+          `migrating the template database failed:\n${stderr.split("\n").slice(0, 8).join("\n")}`,
+        );
       }
       await admin.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
       await admin.query(`ALTER DATABASE ${template} WITH IS_TEMPLATE true`);

@@ -30,16 +30,23 @@ export function LiveUpdates() {
       },
     ),
   );
-  useEffect(() => () => {
-    if (pending.current) clearTimeout(pending.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (pending.current) clearTimeout(pending.current);
+    },
+    [],
+  );
   const connected = subscription.status === "pending";
   return (
     <div className="flex items-center gap-2 text-xs text-slate-500" data-testid="live-status">
       <span className={`h-2 w-2 rounded-full ${connected ? "bg-emerald-500" : "bg-slate-300"}`} />
       {connected ? "Live" : subscription.status === "connecting" ? "Connecting…" : "Offline"}
       {items[0] ? (
-        <span className="hidden truncate text-slate-400 md:inline" title={items[0].type} data-testid="live-last-event">
+        <span
+          className="hidden truncate text-slate-400 md:inline"
+          title={items[0].type}
+          data-testid="live-last-event"
+        >
           · {items[0].type.replace(/^[a-z]+\./, "").replaceAll("_", " ")}
         </span>
       ) : null}

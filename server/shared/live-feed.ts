@@ -6,7 +6,10 @@ import type { Db } from "./db";
 import type { AnyEnvelope } from "./events/envelope";
 import { readEvents } from "./events/store";
 
-export type LiveEvent = Pick<AnyEnvelope, "sequence" | "id" | "type" | "occurredAt" | "portfolioId" | "stream" | "actor">;
+export type LiveEvent = Pick<
+  AnyEnvelope,
+  "sequence" | "id" | "type" | "occurredAt" | "portfolioId" | "stream" | "actor"
+>;
 
 type Subscriber = { portfolioIds: Set<string>; push(event: LiveEvent): void };
 
@@ -47,7 +50,11 @@ class LiveFeed {
       if (options.afterSequence !== null) {
         // Catch up from the database on what was missed while disconnected.
         for (const portfolioId of options.portfolioIds) {
-          const missed = await readEvents(this.db, { afterSequence: options.afterSequence, portfolioId, limit: catchUpMax });
+          const missed = await readEvents(this.db, {
+            afterSequence: options.afterSequence,
+            portfolioId,
+            limit: catchUpMax,
+          });
           queue.push(...missed.map(toLive));
         }
         queue.sort((a, b) => a.sequence - b.sequence);
@@ -76,7 +83,9 @@ class LiveFeed {
     const tick = async () => {
       try {
         if (this.cursor === null) {
-          const rows = await this.db.$queryRawUnsafe<Array<{ sequence: bigint }>>("SELECT sequence FROM chain_head WHERE id = 1");
+          const rows = await this.db.$queryRawUnsafe<Array<{ sequence: bigint }>>(
+            "SELECT sequence FROM chain_head WHERE id = 1",
+          );
           this.cursor = Number(rows[0]?.sequence ?? 0);
         }
         const events = await readEvents(this.db, { afterSequence: this.cursor, limit: 1_000 });

@@ -9,6 +9,8 @@ export async function createPortfolio(options: {
   actor: EventActor;
   correlationId: string;
   name: string;
+  /** Install the default policies (the normal case); false leaves the portfolio deny-all. */
+  defaultPolicies?: boolean;
 }): Promise<{ portfolioId: string }> {
   return withTransaction(options.db, async (tx) => {
     const portfolioId = newId("portfolio");
@@ -26,6 +28,7 @@ export async function createPortfolio(options: {
     });
     // A new portfolio starts with the default treasury, tools and publishing policies, in the same
     // transaction: without them every decision there would be a deny (default-deny).
+    if (options.defaultPolicies === false) return { portfolioId };
     await seedDefaultPolicies({
       db: options.db,
       actor: options.actor,

@@ -23,7 +23,13 @@ afterAll(async () => {
 });
 
 async function newPortfolio(name: string): Promise<string> {
-  const { portfolioId } = await createPortfolio({ db: s.db, actor: admin, correlationId: "cor_setup", name });
+  const { portfolioId } = await createPortfolio({
+    db: s.db,
+    actor: admin,
+    correlationId: "cor_setup",
+    name,
+    defaultPolicies: false,
+  });
   return portfolioId;
 }
 

@@ -25,6 +25,7 @@ async function newPortfolio(name: string): Promise<string> {
     actor: system,
     correlationId: "cor_setup",
     name,
+    defaultPolicies: false,
   });
   return portfolioId;
 }
