@@ -66,7 +66,9 @@ const t = initTRPC
       const appCode = cause instanceof AppError ? cause.code : undefined;
       // Policy texts report each problem with line and column; the editor shows them inline.
       const problems =
-        cause instanceof AppError && Array.isArray(cause.details.problems) ? cause.details.problems : undefined;
+        cause instanceof AppError && Array.isArray(cause.details.problems)
+          ? cause.details.problems
+          : undefined;
       return { ...shape, data: { ...shape.data, stack: undefined, appCode, fields, problems } };
     },
   });
