@@ -6,7 +6,9 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
-const result = spawnSync(tsx, [path.join(root, "scripts", "cli.ts"), ...process.argv.slice(2)], {
+// --tsconfig: the "@/" import paths resolve from the project, whichever folder the command runs in.
+const args = ["--tsconfig", path.join(root, "tsconfig.json"), path.join(root, "scripts", "cli.ts")];
+const result = spawnSync(tsx, [...args, ...process.argv.slice(2)], {
   stdio: "inherit",
   cwd: process.cwd(),
 });

@@ -69,6 +69,7 @@ export async function openTestServices(): Promise<TestServices> {
     async close() {
       await jsm.streams.delete(names.eventsStream).catch(() => {});
       await jsm.streams.delete(names.dlqStream).catch(() => {});
+      await jsm.streams.delete(names.workStream).catch(() => {});
       await nc.drain().catch(() => {});
       const keys = await redis.keys("*").catch(() => [] as string[]);
       // keys() returns prefixed names; del() would prefix again.

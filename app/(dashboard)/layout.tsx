@@ -2,6 +2,8 @@ import { cookies } from "next/headers";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { KillSwitchButton } from "@/components/control/kill-switch";
+import { PausedBanner } from "@/components/control/paused-banner";
 import { LiveUpdates } from "@/components/live/live-updates";
 import { PortfolioProvider } from "@/components/portfolio-context";
 import { TrpcReactProvider } from "@/components/trpc/react";
@@ -49,9 +51,9 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 </Link>
                 <Link
                   className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/policies"
+                  href="/ventures/escalations"
                 >
-                  Policies
+                  Escalations
                 </Link>
                 <Link
                   className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
@@ -59,8 +61,33 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 >
                   System
                 </Link>
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/policies"
+                >
+                  Policies
+                </Link>
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/control"
+                >
+                  Control
+                </Link>
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/audit"
+                >
+                  Audit
+                </Link>
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/inbox"
+                >
+                  Inbox
+                </Link>
               </nav>
               <div className="ml-auto flex items-center gap-4 text-sm">
+                <KillSwitchButton />
                 {portfolio ? <LiveUpdates /> : null}
                 {portfolio ? (
                   <span className="text-slate-600" data-testid="portfolio-role">
@@ -77,6 +104,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
               </div>
             </div>
           </header>
+          <PausedBanner />
           <main className="mx-auto max-w-7xl px-6 py-8">
             {portfolio ? (
               children

@@ -23,6 +23,29 @@ const envSchema = z.object({
   AUDIT_SIGNING_KEY_PATH: z.string().default(".data/keys"),
   /** How often each worker writes its heartbeat; health calls a worker down after 3 missed beats. */
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** Model providers (AGENT-004). Without a key only the deterministic built-in provider runs. */
+  ANTHROPIC_API_KEY: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
+  ANTHROPIC_BASE_URL: z.preprocess((value) => (value === "" ? undefined : value), z.url().optional()),
+  OPENAI_API_KEY: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
+  /** Any OpenAI-compatible server (vLLM, llama.cpp, Ollama …). */
+  OPENAI_BASE_URL: z.preprocess((value) => (value === "" ? undefined : value), z.url().optional()),
+  /** A running task's lease: an agent that stops renewing it for this long has lost the run. */
+  AGENT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
+  /** A dispatched task no agent started within this is failed and retried. */
+  ORCHESTRATOR_DISPATCH_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(600_000),
+  /** Tasks in flight across all ventures at most: the pool the fair share divides. */
+  ORCHESTRATOR_GLOBAL_CONCURRENCY: z.coerce.number().int().min(1).max(100_000).default(64),
+  /** "provider:model" to send every agent role to one model (e.g. anthropic:claude-sonnet-4-5). */
+  AGENT_MODEL: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z
+      .string()
+      .regex(
+        /^(builtin|anthropic|openai):[A-Za-z0-9._:/-]{1,100}$/,
+        "provider:model, provider one of builtin, anthropic, openai",
+      )
+      .optional(),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -10,6 +10,17 @@ export const idPrefixes = {
   apiToken: "tok",
   correlation: "cor",
   workerInstance: "wrk",
+  evidencePack: "evp",
+  finding: "fnd",
+  verification: "vrf",
+  workstream: "ws",
+  task: "tsk",
+  taskRun: "run",
+  modelCall: "mc",
+  toolCall: "tc",
+  toolApproval: "apr",
+  memory: "mem",
+  workloadToken: "wlt",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -8,6 +8,7 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { workSubjectSuffix } from "./events/catalog/orchestration";
 
 export type { NatsConnection };
 
@@ -21,6 +22,19 @@ export function natsNames(namespace: string) {
     eventSubjects: `${namespace}.evt.>`,
     dlqSubject: (consumer: string) => `${namespace}.dlq.${consumer}`,
     dlqSubjects: `${namespace}.dlq.>`,
+    /** Work handed to agents, one subject per level and role (ADR 0009): `<ns>.work.l2.researcher`. */
+    workStream: `${upper}_WORK`,
+    workSubject: (suffix: string) => `${namespace}.work.${suffix}`,
+    workSubjects: `${namespace}.work.>`,
+    /**
+     * The work subject an event is also published on, or null: a task_dispatched goes to its
+     * level's (and role's) subject so each has its own durable consumer.
+     */
+    workSubjectFor: (event: { type: string; payload: unknown }): string | null => {
+      if (event.type !== "orchestration.task_dispatched") return null;
+      const payload = event.payload as { level: "L1" | "L2" | "L3"; role: string };
+      return `${namespace}.work.${workSubjectSuffix(payload)}`;
+    },
     /** Durable consumer names may not contain dots. */
     durable: (name: string) => `${namespace}_${name}`.replace(/[^A-Za-z0-9_-]/g, "_"),
   };
@@ -62,6 +76,7 @@ export async function ensureStreams(nc: NatsConnection, namespace: string): Prom
   };
   await declare(names.eventsStream, [names.eventSubjects], 7);
   await declare(names.dlqStream, [names.dlqSubjects], 30);
+  await declare(names.workStream, [names.workSubjects], 7);
   return jsm;
 }
 

@@ -2,14 +2,26 @@
 // through a server-side caller, so validation, authorization and use-cases are the same as in the
 // UI. The same table generates /api/openapi.json.
 
+import fs from "node:fs";
+import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { z } from "zod";
 import { AppError } from "@/server/shared/errors";
 import { type TrpcContext, zodFields } from "./init";
 import { createCaller } from "./root";
+import { createEvidencePackInput } from "./routers/compliance/create-evidence-pack";
+import {
+  auditKeyOutput,
+  evidencePackOutput,
+  fileDownloadOutput,
+  verificationResultOutput,
+} from "./routers/compliance/outputs";
+import { controlChangeInput, controlChangeOutput, controlStateOutput } from "./routers/control/schemas";
 import { createVentureInput } from "./routers/orchestration/create-venture";
+import { orchestrationHttpRoutes } from "./routers/orchestration/http-routes";
 import { ventureOutput } from "./routers/orchestration/venture-output";
+import { treasuryHttpRoutes } from "./routers/treasury/http-routes";
 
 type Caller = ReturnType<typeof createCaller>;
 
@@ -24,11 +36,23 @@ export type HttpRoute = {
   query?: z.ZodType;
   output: z.ZodType;
   successStatus: 200 | 201;
+  /** Set when the call returns a FileDownload: the response streams that file instead of JSON. */
+  file?: { contentType: string };
   call(
     caller: Caller,
     request: { params: Record<string, string>; body: unknown; query: URLSearchParams },
   ): Promise<unknown>;
 };
+
+/** A file a route answers with (see HttpRoute.file); the shape of fileDownloadOutput. */
+export type FileDownload = z.infer<typeof fileDownloadOutput>;
+
+/** The named query parameters that are present, for a procedure's input (absent ones stay absent). */
+function fromQuery<T>(query: URLSearchParams, names: string[]): T {
+  return Object.fromEntries(names.flatMap((name) => (query.has(name) ? [[name, query.get(name)]] : []))) as T;
+}
+
+const portfolioQuery = z.object({ portfolioId: z.string() });
 
 export const httpRoutes: HttpRoute[] = [
   {
@@ -62,7 +86,128 @@ export const httpRoutes: HttpRoute[] = [
     successStatus: 200,
     call: (caller, { params }) => caller.orchestration.getVenture({ ventureId: params.id! }),
   },
+  ...orchestrationHttpRoutes,
+  ...treasuryHttpRoutes,
+  {
+    method: "GET",
+    path: "/control",
+    summary: "The kill-switch state: running or paused, since when, by whom and why.",
+    tag: "control",
+    output: controlStateOutput,
+    successStatus: 200,
+    call: async (caller) => (await caller.control.getState()).state,
+  },
+  {
+    method: "POST",
+    path: "/control/pause",
+    summary:
+      "Pause everything (founder or admin in any portfolio): dispatch stops, in-flight work is terminated, no tool call or money intent is approved until resumed. A reason is required.",
+    tag: "control",
+    body: controlChangeInput,
+    output: controlChangeOutput,
+    successStatus: 200,
+    call: (caller, { body }) => caller.control.pause(body as z.infer<typeof controlChangeInput>),
+  },
+  {
+    method: "POST",
+    path: "/control/resume",
+    summary: "Resume after a pause (founder or admin in any portfolio). A reason is required.",
+    tag: "control",
+    body: controlChangeInput,
+    output: controlChangeOutput,
+    successStatus: 200,
+    call: (caller, { body }) => caller.control.resume(body as z.infer<typeof controlChangeInput>),
+  },
+  {
+    method: "GET",
+    path: "/audit/keys",
+    summary:
+      "Every public key of the audit keyring (ed25519; PEM and JWK) with its id and validity period: what verifies checkpoints and evidence packs.",
+    tag: "audit",
+    output: z.array(auditKeyOutput),
+    successStatus: 200,
+    call: (caller) => caller.compliance.listKeys(),
+  },
+  {
+    method: "GET",
+    path: "/audit/verify",
+    summary:
+      "Verify the audit trail now: the hash chain (naming the first event modified, removed, inserted or reordered) and every signed checkpoint in the database. The scheduled verification also checks the checkpoint copies kept outside the database.",
+    tag: "audit",
+    query: portfolioQuery,
+    output: verificationResultOutput,
+    successStatus: 200,
+    call: (caller, { query }) => caller.compliance.verifyNow(fromQuery(query, ["portfolioId"])),
+  },
+  {
+    method: "POST",
+    path: "/evidence-packs",
+    summary:
+      "Request an evidence pack for the period [from, to) (ISO dates; auditor or admin). It is built in the background: follow GET /evidence-packs/{id}, then download it.",
+    tag: "audit",
+    body: createEvidencePackInput,
+    output: evidencePackOutput,
+    successStatus: 201,
+    call: (caller, { body }) =>
+      caller.compliance.createEvidencePack(body as z.input<typeof createEvidencePackInput>),
+  },
+  {
+    method: "GET",
+    path: "/evidence-packs",
+    summary: "The evidence packs requested in a portfolio, newest first.",
+    tag: "audit",
+    query: portfolioQuery,
+    output: z.array(evidencePackOutput),
+    successStatus: 200,
+    call: (caller, { query }) => caller.compliance.listEvidencePacks(fromQuery(query, ["portfolioId"])),
+  },
+  {
+    method: "GET",
+    path: "/evidence-packs/{id}",
+    summary:
+      "One evidence pack: status (queued, building, ready, failed), progress, and once ready its size and SHA-256.",
+    tag: "audit",
+    query: portfolioQuery,
+    output: evidencePackOutput,
+    successStatus: 200,
+    call: (caller, { params, query }) =>
+      caller.compliance.getEvidencePack({
+        ...fromQuery<{ portfolioId: string }>(query, ["portfolioId"]),
+        packId: params.id!,
+      }),
+  },
+  {
+    method: "GET",
+    path: "/evidence-packs/{id}/download",
+    summary:
+      "Download a ready evidence pack (a gzipped tar). Verify it offline with `npx venture verify <file>`. Needs the export permission in every portfolio the pack covers.",
+    tag: "audit",
+    query: portfolioQuery,
+    output: fileDownloadOutput,
+    file: { contentType: "application/gzip" },
+    successStatus: 200,
+    call: (caller, { params, query }) =>
+      caller.compliance.evidencePackFile({
+        ...fromQuery<{ portfolioId: string }>(query, ["portfolioId"]),
+        packId: params.id!,
+      }),
+  },
 ];
+
+/** Streams a file answer: its bytes, with its name, size and SHA-256 in the headers. */
+export function fileResponse(file: FileDownload, correlationId: string): Response {
+  const stream = Readable.toWeb(fs.createReadStream(file.filePath)) as ReadableStream<Uint8Array>;
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      "content-type": file.contentType,
+      "content-length": String(file.bytes),
+      "content-disposition": `attachment; filename="${file.fileName.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
+      "x-content-sha256": file.sha256,
+      "x-correlation-id": correlationId,
+    },
+  });
+}
 
 function match(route: HttpRoute, method: string, path: string): Record<string, string> | null {
   if (route.method !== method) return null;
@@ -140,6 +285,7 @@ export async function handleHttpApi(request: Request, path: string, ctx: TrpcCon
       body,
       query: new URL(request.url).searchParams,
     });
+    if (route.file) return fileResponse(result as FileDownload, ctx.correlationId);
     return new Response(jsonBody(result), {
       status: route.successStatus,
       headers: { "content-type": "application/json", "x-correlation-id": ctx.correlationId },

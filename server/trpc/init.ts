@@ -24,7 +24,8 @@ export type TrpcContext = {
 export type ProcedureMeta =
   | { access: "public" }
   | { access: "signed_in" }
-  | { access: "portfolio"; permission: Permission };
+  | { access: "portfolio"; permission: Permission }
+  | { access: "any_portfolio"; permission: Permission };
 
 const trpcCodes: Record<ErrorCode, TRPCError["code"]> = {
   BAD_REQUEST: "BAD_REQUEST",
@@ -147,4 +148,23 @@ export function portfolioProcedure(permission: Permission) {
       }
       return next({ ctx: { ...ctx, portfolioId, role: membership.role as Role } });
     });
+}
+
+/**
+ * A procedure acting on everything rather than one portfolio (the kill-switch): allowed when the
+ * permission comes with the caller's role in at least one portfolio. Nothing is hidden behind
+ * NOT_FOUND here, since there is no tenant to probe; a caller without it gets FORBIDDEN.
+ */
+export function anyPortfolioRoleProcedure(permission: Permission) {
+  return signedInProcedure.meta({ access: "any_portfolio", permission }).use(({ ctx, next }) => {
+    const membership = ctx.principal.memberships.find((m) => roleAllows(m.role, permission));
+    if (!membership) {
+      const held = ctx.principal.memberships.map((m) => m.role).join(", ") || "no role in any portfolio";
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Your roles (${held}) may not ${permission}: it needs founder or admin in a portfolio`,
+      });
+    }
+    return next({ ctx: { ...ctx, role: membership.role as Role } });
+  });
 }

@@ -85,7 +85,13 @@ function operation(route: HttpRoute) {
     responses: {
       [String(route.successStatus)]: {
         description: "OK",
-        content: { "application/json": { schema: jsonSchema(route.output, "output") } },
+        content: route.file
+          ? {
+              [route.file.contentType]: {
+                schema: { type: "string", contentMediaType: route.file.contentType },
+              },
+            }
+          : { "application/json": { schema: jsonSchema(route.output, "output") } },
       },
       ...errors,
     },

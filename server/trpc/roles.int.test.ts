@@ -2,11 +2,14 @@
 // portfolio and signed out. A procedure added without an entry here fails this test.
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { complianceMatrixFixture } from "@/server/contexts/compliance/testing";
 import { createVenture } from "@/server/contexts/orchestration/create-venture";
+import { treasuryMatrixFixture } from "@/server/contexts/treasury/intents/testing";
 import type { Role } from "@/server/shared/events/catalog";
 import { openTestServices, type TestServices } from "@/test/services";
 import { type RoleFixture, roleFixture } from "./fixtures";
 import { appRouter } from "./root";
+import { orchestrationMatrixFixture } from "./routers/orchestration/matrix-fixture";
 
 type Who = Role | "outsider" | "signed_out";
 const everyone: Role[] = ["founder", "finance_controller", "auditor", "admin"];
@@ -14,7 +17,12 @@ const everyone: Role[] = ["founder", "finance_controller", "auditor", "admin"];
 /** Who may call each procedure, and an input that is valid for it. */
 const matrix: Record<
   string,
-  { allowed: Role[] | "signed_in"; input(f: RoleFixture & { ventureId: string }): unknown }
+  {
+    allowed: Role[] | "signed_in";
+    input(f: RoleFixture & { ventureId: string }): unknown;
+    /** What a member of another portfolio gets; NOT_FOUND unless the procedure is global (no tenant). */
+    outsider?: "ok" | TRPCError["code"];
+  }
 > = {
   "identity.me": { allowed: "signed_in", input: () => undefined },
   "system.health": { allowed: "signed_in", input: () => undefined },
@@ -34,10 +42,201 @@ const matrix: Record<
       text: `@id("matrix.allow") permit (principal, action, resource); // ${Math.random()}`,
     }),
   },
+  // Orchestration (ORCH-001…006, CTRL-001): founders and admins act, every role reads. Each control
+  // procedure has a task or workstream of its own; a second identical call is a no-op, hence "ok".
+  "orchestration.updateVenture": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, goal: "Matrix goal" }),
+  },
+  "orchestration.changeVentureStage": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, stage: "validating" }),
+  },
+  "orchestration.setVentureLimits": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, concurrencyLimit: 3, weight: 2 }),
+  },
+  "orchestration.pauseVenture": {
+    allowed: ["founder", "admin"],
+    input: () => ({ ventureId: work.opsVentureId }),
+  },
+  "orchestration.resumeVenture": {
+    allowed: ["founder", "admin"],
+    input: () => ({ ventureId: work.opsVentureId }),
+  },
+  "orchestration.submitGoal": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, goal: "Sell matrix kits" }),
+  },
+  "orchestration.submitWorkstream": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({
+      ventureId: f.ventureId,
+      title: "Matrix DAG",
+      tasks: [{ key: "a", title: "A", role: "researcher" }],
+    }),
+  },
+  "orchestration.getVentureDag": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
+  "orchestration.listTasks": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
+  "orchestration.getTask": {
+    allowed: everyone,
+    input: (f) => ({ ventureId: f.ventureId, taskId: work.taskIds.get }),
+  },
+  "orchestration.pauseTask": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, taskId: work.taskIds.pause }),
+  },
+  "orchestration.resumeTask": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, taskId: work.taskIds.resume }),
+  },
+  "orchestration.cancelTask": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, taskId: work.taskIds.cancel }),
+  },
+  "orchestration.retryTask": {
+    allowed: ["founder", "admin"],
+    input: () => ({ ventureId: work.opsVentureId, taskId: work.escalatedTaskId }),
+  },
+  "orchestration.editTask": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, taskId: work.taskIds.edit, changes: { title: "Edited" } }),
+  },
+  "orchestration.listEscalations": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  // Any signed-in person may ask; only members of the task's portfolio get an answer.
+  "orchestration.locateTask": { allowed: "signed_in", input: () => ({ taskId: work.taskIds.get }) },
+  "orchestration.pauseWorkstream": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, workstreamId: work.workstreamIds.pause }),
+  },
+  "orchestration.resumeWorkstream": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, workstreamId: work.workstreamIds.resume }),
+  },
+  "orchestration.cancelWorkstream": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, workstreamId: work.workstreamIds.cancel }),
+  },
+  // Agents (AGENT-001…008).
+  "agents.listRoles": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "agents.taskActivity": {
+    allowed: everyone,
+    input: (f) => ({ ventureId: f.ventureId, taskId: work.taskIds.get }),
+  },
+  "agents.ventureUsage": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
+  "agents.listToolApprovals": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "agents.decideToolApproval": {
+    allowed: ["founder", "admin"],
+    input: () => ({ ventureId: work.opsVentureId, approvalId: work.approvalId, decision: "approved" }),
+  },
+  "agents.searchMemory": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId, query: "matrix" }) },
+  "agents.issueWorkloadToken": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, taskId: work.taskIds.token }),
+  },
+  // The kill-switch is global: founder or admin in any portfolio may pause and resume it, so the
+  // outsider (an admin elsewhere) may too. A second pause or resume is a no-op, hence "ok".
+  "control.getState": { allowed: "signed_in", input: () => undefined },
+  "control.listConfirmations": { allowed: "signed_in", input: () => undefined },
+  "control.pause": {
+    allowed: ["founder", "admin"],
+    outsider: "ok",
+    input: () => ({ reason: "matrix check" }),
+  },
+  "control.resume": {
+    allowed: ["founder", "admin"],
+    outsider: "ok",
+    input: () => ({ reason: "matrix check" }),
+  },
+  // Audit: reading is open to every role, exporting evidence to auditors and admins.
+  "compliance.overview": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "compliance.searchEvents": {
+    allowed: everyone,
+    input: (f) => ({ portfolioId: f.portfolioId, text: "Matrix" }),
+  },
+  "compliance.getEvent": {
+    allowed: everyone,
+    input: (f) => ({ portfolioId: f.portfolioId, sequence: compliance.eventSequence }),
+  },
+  "compliance.listKeys": { allowed: "signed_in", input: () => undefined },
+  "compliance.verifyNow": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "compliance.startVerification": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "compliance.getVerification": {
+    allowed: everyone,
+    input: (f) => ({ portfolioId: f.portfolioId, verificationId: compliance.verificationId }),
+  },
+  "compliance.listFindings": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "compliance.createEvidencePack": {
+    allowed: ["auditor", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, from: "2020-01-01", to: "2020-01-02T00:00:00Z" }),
+  },
+  "compliance.listEvidencePacks": {
+    allowed: ["auditor", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId }),
+  },
+  "compliance.getEvidencePack": {
+    allowed: ["auditor", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, packId: compliance.packId }),
+  },
+  // Treasury (TREAS-001/006/007): founders and admins request money, finance controllers and
+  // admins decide and freeze, every role reads. The four-eyes intent takes the finance
+  // controller's then the admin's approval; each deny call gets a pending intent of its own.
+  "treasury.createIntent": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      ventureId: f.ventureId,
+      amountMinor: "100",
+      currency: "USD",
+      counterparty: "acme",
+      category: "model_inference",
+      purpose: "Matrix spend",
+      idempotencyKey: `matrix-${Math.random().toString(36).slice(2, 10)}`,
+    }),
+  },
+  "treasury.listIntents": {
+    allowed: everyone,
+    input: (f) => ({ portfolioId: f.portfolioId, status: "pending_approval" }),
+  },
+  "treasury.getIntent": {
+    allowed: everyone,
+    input: (f) => ({ portfolioId: f.portfolioId, intentId: money.fourEyesIntentId }),
+  },
+  "treasury.approveIntent": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, intentId: money.fourEyesIntentId, note: "matrix approval" }),
+  },
+  "treasury.denyIntent": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, intentId: money.nextDenyIntentId(), note: "matrix denial" }),
+  },
+  "treasury.freeze": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, ventureId: money.freezeVentureId, reason: "matrix freeze" }),
+  },
+  "treasury.unfreeze": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      ventureId: money.freezeVentureId,
+      reason: "matrix unfreeze",
+    }),
+  },
+  "treasury.getFreezes": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "compliance.evidencePackFile": {
+    allowed: ["auditor", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, packId: compliance.packId }),
+  },
 };
 
 let s: TestServices;
 let f: RoleFixture & { ventureId: string };
+/** A sealed event, a verification run and a ready evidence pack of the fixture's portfolio. */
+let compliance: Awaited<ReturnType<typeof complianceMatrixFixture>>;
+/** Tasks, workstreams, an escalated task and a pending approval for the orchestration and agents procedures. */
+let work: Awaited<ReturnType<typeof orchestrationMatrixFixture>>;
+/** A four-eyes intent, pending intents to deny and a venture to freeze, for the treasury procedures. */
+let money: Awaited<ReturnType<typeof treasuryMatrixFixture>>;
 
 beforeAll(async () => {
   s = await openTestServices();
@@ -51,6 +250,13 @@ beforeAll(async () => {
     goal: null,
   });
   f = { ...base, ventureId: venture.id };
+  compliance = await complianceMatrixFixture(s.db, f.portfolioId);
+  work = await orchestrationMatrixFixture(s.db, f.portfolioId, f.ventureId);
+  money = await treasuryMatrixFixture(s.db, {
+    portfolioId: f.portfolioId,
+    ventureId: f.ventureId,
+    founderUserId: f.principals.founder.userId,
+  });
 });
 afterAll(async () => {
   await s.close();
@@ -81,7 +287,7 @@ describe("role x procedure matrix", () => {
 
   for (const path of Object.keys(matrix)) {
     it(`${path}: allowed roles succeed, others are refused`, async () => {
-      const { allowed } = matrix[path]!;
+      const { allowed, outsider } = matrix[path]!;
       for (const role of everyone) {
         const expected = allowed === "signed_in" || allowed.includes(role) ? "ok" : "FORBIDDEN";
         expect(`${role}: ${await call(path, role)}`).toBe(`${role}: ${expected}`);
@@ -89,7 +295,7 @@ describe("role x procedure matrix", () => {
       expect(await call(path, "signed_out")).toBe("UNAUTHORIZED");
       if (allowed !== "signed_in") {
         // A member of another portfolio learns nothing about this one.
-        expect(await call(path, "outsider")).toBe("NOT_FOUND");
+        expect(await call(path, "outsider")).toBe(outsider ?? "NOT_FOUND");
       }
     });
   }

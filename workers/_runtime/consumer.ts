@@ -12,7 +12,18 @@ import type { Logger } from "@/server/shared/logger";
 import { alwaysOpenGate, type DispatchGate } from "./gate";
 import type { WorkerServices } from "./services";
 
-export type HandlerContext = { tx: Tx; log: Logger; deliveryCount: number };
+export type HandlerContext = {
+  tx: Tx;
+  log: Logger;
+  deliveryCount: number;
+  /**
+   * Runs fn after the handler's transaction committed and the message was acked, still inside the
+   * consumer's concurrency limit. For work that must not hold a transaction open (an agent run):
+   * the handler records the claim in its transaction, the work starts once the claim is durable.
+   * Not run when the transaction rolls back or the message was a duplicate.
+   */
+  afterCommit(fn: () => Promise<void>): void;
+};
 
 export type ConsumerSpec = {
   /** Durable name, unique per handler: the inbox dedupes per consumer. */
@@ -26,6 +37,11 @@ export type ConsumerSpec = {
   ackWaitMs?: number;
   /** nak delay for delivery n: backoffMs * 2^(n-1), at most 30 s. */
   backoffMs?: number;
+  /**
+   * Consume the work stream on this subject (below `<ns>.work.`, e.g. "l2.researcher") instead of
+   * the event stream (ADR 0009): each level and role has its own subject and durable consumer.
+   */
+  workSubject?: string;
 };
 
 export type ConsumerStats = { handled: number; duplicates: number; failed: number; deadLettered: number };
@@ -56,23 +72,26 @@ export async function startConsumer(
   const log = services.log.child({ consumer: spec.name });
 
   const jsm = await jetstreamManager(nc);
+  const stream = spec.workSubject ? names.workStream : names.eventsStream;
   const config = {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    filter_subject: filterSubject(names, spec.eventTypes),
+    filter_subject: spec.workSubject
+      ? names.workSubject(spec.workSubject)
+      : filterSubject(names, spec.eventTypes),
     max_deliver: maxDeliver,
     ack_wait: ackWaitMs * 1e6,
     max_ack_pending: concurrency * 4,
   };
   try {
-    await jsm.consumers.info(names.eventsStream, durable);
-    await jsm.consumers.update(names.eventsStream, durable, config);
+    await jsm.consumers.info(stream, durable);
+    await jsm.consumers.update(stream, durable, config);
   } catch {
-    await jsm.consumers.add(names.eventsStream, config);
+    await jsm.consumers.add(stream, config);
   }
   const js = jetstream(nc);
-  const consumer = await js.consumers.get(names.eventsStream, durable);
+  const consumer = await js.consumers.get(stream, durable);
 
   const wanted = new Set<string>(spec.eventTypes);
   const stats: ConsumerStats = { handled: 0, duplicates: 0, failed: 0, deadLettered: 0 };
@@ -111,6 +130,7 @@ export async function startConsumer(
       return;
     }
     const msgLog = log.child({ eventId: envelope.id, correlationId: envelope.correlationId });
+    const afterCommit: Array<() => Promise<void>> = [];
     try {
       const fresh = await withTransaction(db, async (tx) => {
         const inserted = await tx.$executeRawUnsafe(
@@ -119,12 +139,23 @@ export async function startConsumer(
           envelope.id,
         );
         if (inserted === 0) return false;
-        await spec.handle(envelope, { tx, log: msgLog, deliveryCount: msg.info.deliveryCount });
+        afterCommit.length = 0;
+        await spec.handle(envelope, {
+          tx,
+          log: msgLog,
+          deliveryCount: msg.info.deliveryCount,
+          afterCommit: (fn) => afterCommit.push(fn),
+        });
         return true;
       });
       if (fresh) stats.handled++;
       else stats.duplicates++;
       msg.ack();
+      if (!fresh) return;
+      for (const fn of afterCommit) {
+        await fn().catch((error) => msgLog.error({ err: String(error) }, "after-commit work failed"));
+      }
+      return;
     } catch (error) {
       stats.failed++;
       const reason = error instanceof Error ? error.message : String(error);

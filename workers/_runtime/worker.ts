@@ -1,19 +1,26 @@
-// Runs one worker process: opens its services, starts its consumers and loops, writes a
-// heartbeat, and on SIGTERM/SIGINT drains everything and exits.
+// Runs one worker process: opens its services, starts its kill-switch gate, consumers and loops,
+// writes a heartbeat, and on SIGTERM/SIGINT drains everything and exits.
 import os from "node:os";
 import { loadEnv } from "@/server/shared/env";
 import { newId } from "@/server/shared/ids";
 import { type ConsumerSpec, type RunningConsumer, startConsumer } from "./consumer";
-import { alwaysOpenGate, type DispatchGate } from "./gate";
+import { ControlGate } from "./control-gate";
 import { openServices, type WorkerServices } from "./services";
 
 export type Stoppable = { stop(): Promise<void>; stats?: Record<string, number> };
+
+/** What a loop gets besides the connections: the process's kill-switch gate and identity. */
+export type WorkerRuntime = {
+  instanceId: string;
+  /** Dispatching loops must ask gate.isOpen() / await gate.waitOpen(); register onPause hooks here. */
+  gate: ControlGate;
+};
 
 export type WorkerDefinition = {
   name: string;
   consumers: ConsumerSpec[];
   /** Long-running loops that are not JetStream consumers (the outbox relay, schedulers). */
-  loops?: Array<(services: WorkerServices) => Promise<Stoppable>>;
+  loops?: Array<(services: WorkerServices, runtime: WorkerRuntime) => Promise<Stoppable>>;
 };
 
 const shutdownTimeoutMs = 10_000;
@@ -22,8 +29,8 @@ export async function startHeartbeat(
   services: WorkerServices,
   worker: string,
   stats: () => Record<string, unknown>,
+  instanceId: string = newId("workerInstance"),
 ): Promise<Stoppable & { instanceId: string }> {
-  const instanceId = newId("workerInstance");
   const startedAt = new Date();
   const beat = () =>
     services.db.$executeRawUnsafe(
@@ -49,27 +56,47 @@ export async function startHeartbeat(
   };
 }
 
-export async function runWorker(
-  definition: WorkerDefinition,
-  gate: DispatchGate = alwaysOpenGate,
-): Promise<void> {
+export async function runWorker(definition: WorkerDefinition): Promise<void> {
   const env = loadEnv();
   const services = await openServices(env, definition.name);
   const { log } = services;
+  // One id for the heartbeat and the gate's confirmations, so the control page can tell which
+  // live instances have not confirmed a pause.
+  const instanceId = newId("workerInstance");
+  const gate = new ControlGate({
+    worker: definition.name,
+    instanceId,
+    namespace: services.namespace,
+    db: services.db,
+    nats: { connection: services.nc },
+    redis: services.redis,
+    log,
+  });
+  // Before any consumer: they wait on the gate, which stays closed until it has confirmed the state.
+  await gate.start();
   const consumers: RunningConsumer[] = [];
   for (const spec of definition.consumers) consumers.push(await startConsumer(services, spec, gate));
   const loops: Stoppable[] = [];
-  for (const start of definition.loops ?? []) loops.push(await start(services));
-  const heartbeat = await startHeartbeat(services, definition.name, () => {
-    const totals: Record<string, number> = {};
-    for (const c of consumers) {
-      for (const [key, value] of Object.entries(c.stats)) totals[key] = (totals[key] ?? 0) + value;
-    }
-    for (const l of loops) {
-      for (const [key, value] of Object.entries(l.stats ?? {})) totals[key] = (totals[key] ?? 0) + value;
-    }
-    return totals;
-  });
+  for (const start of definition.loops ?? []) loops.push(await start(services, { instanceId, gate }));
+  // Heartbeats are not gated: a paused worker is alive, and health must keep saying so.
+  const heartbeat = await startHeartbeat(
+    services,
+    definition.name,
+    () => {
+      const totals: Record<string, number> = {};
+      for (const c of consumers) {
+        for (const [key, value] of Object.entries(c.stats)) totals[key] = (totals[key] ?? 0) + value;
+      }
+      for (const l of loops) {
+        for (const [key, value] of Object.entries(l.stats ?? {})) totals[key] = (totals[key] ?? 0) + value;
+      }
+      // Summed over instances by /api/metrics: open gates, and pauses each instance stopped for.
+      totals.gateOpen = gate.isOpen() ? 1 : 0;
+      totals.controlPauses = gate.stats.pauses;
+      return totals;
+    },
+    instanceId,
+  );
   log.info(
     { consumers: definition.consumers.map((c) => c.name), instanceId: heartbeat.instanceId },
     "worker started",
@@ -86,6 +113,7 @@ export async function runWorker(
     }, shutdownTimeoutMs);
     force.unref();
     await Promise.allSettled([...consumers, ...loops].map((c) => c.stop()));
+    await gate.stop();
     await heartbeat.stop();
     await services.close();
     log.info("stopped cleanly");

@@ -58,12 +58,15 @@ export async function startOutboxRelay(
       const events = await readEvents(tx, { afterSequence: Number(cursor?.sequence ?? 0), limit: batchSize });
       if (events.length === 0) return 0;
       await Promise.all(
-        events.map((event) =>
-          js.publish(names.eventSubject(event.type), JSON.stringify(event), {
-            msgID: event.id,
-            timeout: 5_000,
-          }),
-        ),
+        events.flatMap((event) => {
+          const data = JSON.stringify(event);
+          const publish = (subject: string) => js.publish(subject, data, { msgID: event.id, timeout: 5_000 });
+          // Work (a dispatched task) also goes on its level's work subject (ADR 0009).
+          const work = names.workSubjectFor(event);
+          return work
+            ? [publish(names.eventSubject(event.type)), publish(work)]
+            : [publish(names.eventSubject(event.type))];
+        }),
       );
       await tx.$executeRawUnsafe(
         "UPDATE relay_cursors SET sequence = $1 WHERE name = 'jetstream'",

@@ -11,8 +11,33 @@ export const permissions = {
   "venture.read": everyone,
   "venture.create": ["founder", "admin"],
   "member.manage": ["admin"],
+  /** Rename, move along the lifecycle, set concurrency and fair-share weight (ORCH-001, ORCH-005). */
+  "venture.manage": ["founder", "admin"],
+  /** Submit goals and task DAGs (CTRL-001). */
+  "task.submit": ["founder", "admin"],
+  /** Pause, resume, cancel, retry and edit tasks, workstreams and ventures (ORCH-004, ORCH-006). */
+  "task.control": ["founder", "admin"],
+  /** Approve or deny a "needs approval" tool call (AGENT-002). */
+  "tool.approve": ["founder", "admin"],
+  /** Issue a workload token for an external agent (AGENT-003, AGENT-008). */
+  "agent.credential.issue": ["founder", "admin"],
+  /** The kill-switch is global: held in any one portfolio, these act on everything (CTRL-003). */
+  "control.pause": ["founder", "admin"],
+  "control.resume": ["founder", "admin"],
   "policy.read": everyone,
   "policy.publish": ["admin"],
+  /** Browse the audit log, verify the chain, see findings (read-only, every role). */
+  "audit.read": everyone,
+  /** Build and download evidence packs: the whole chain of a period leaves the system. */
+  "audit.export": ["auditor", "admin"],
+  /** Request money (TREAS-001). */
+  "intent.create": ["founder", "admin"],
+  /** See money intents and the approval inbox (TREAS-006). */
+  "intent.read": everyone,
+  /** Approve or deny a pending money intent (TREAS-006). */
+  "intent.decide": ["finance_controller", "admin"],
+  /** Freeze and unfreeze a venture's or the portfolio's treasury (TREAS-007). */
+  "treasury.freeze": ["finance_controller", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

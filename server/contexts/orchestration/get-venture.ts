@@ -11,6 +11,10 @@ export type VentureView = {
   version: number;
   createdAt: Date;
   provisionedAt: Date | null;
+  paused: boolean;
+  concurrencyLimit: number;
+  weight: number;
+  currency: string;
 };
 
 export const ventureSelect = {
@@ -24,6 +28,10 @@ export const ventureSelect = {
   version: true,
   createdAt: true,
   provisionedAt: true,
+  paused: true,
+  concurrencyLimit: true,
+  weight: true,
+  currency: true,
 } as const;
 
 export async function getVenture(options: { db: Db | Tx; ventureId: string }): Promise<VentureView | null> {

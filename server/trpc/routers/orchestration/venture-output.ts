@@ -11,4 +11,8 @@ export const ventureOutput = z.object({
   version: z.number().int(),
   createdAt: z.date(),
   provisionedAt: z.date().nullable(),
+  paused: z.boolean(),
+  concurrencyLimit: z.number().int(),
+  weight: z.number().int(),
+  currency: z.string(),
 });

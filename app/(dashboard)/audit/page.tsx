@@ -1,0 +1,5 @@
+import { AuditPage } from "@/components/compliance/audit-page";
+
+export default function AuditRoute() {
+  return <AuditPage />;
+}

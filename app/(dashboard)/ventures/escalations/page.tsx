@@ -1,0 +1,5 @@
+import { EscalationInbox } from "@/components/orchestration/escalation-inbox";
+
+export default function EscalationsPage() {
+  return <EscalationInbox />;
+}

@@ -1,0 +1,9 @@
+// What other contexts, the tRPC routers and scripts may import from money intents.
+export { approveIntent } from "./approve-intent";
+export { allowCounterparty, counterpartyAllowlist } from "./counterparties";
+export { budgetAccountId, createIntent } from "./create-intent";
+export type { DecideOptions } from "./decide-intent";
+export { denyIntent } from "./deny-intent";
+export { type FreezeView, freezeTreasury, listFreezes, unfreezeTreasury } from "./freezes";
+export { moneyIntentCategories, parseMoneyIntentInput } from "./intent-input";
+export { getIntent, listIntents, type MoneyIntentStatus, type MoneyIntentView } from "./intent-view";
