@@ -90,14 +90,14 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 <KillSwitchButton />
                 {portfolio ? <LiveUpdates /> : null}
                 {portfolio ? (
-                  <span className="text-slate-600" data-testid="portfolio-role">
+                  <span className="whitespace-nowrap text-slate-600" data-testid="portfolio-role">
                     {portfolio.name} ·{" "}
                     <span className="font-medium text-slate-900">{roleLabels[portfolio.role]}</span>
                   </span>
                 ) : null}
-                <span className="text-slate-500">{me.email}</span>
+                <span className="hidden text-slate-500 2xl:inline">{me.email}</span>
                 <form action={signOutAction}>
-                  <button type="submit" className="text-slate-600 hover:text-slate-900">
+                  <button type="submit" className="whitespace-nowrap text-slate-600 hover:text-slate-900">
                     Sign out
                   </button>
                 </form>
