@@ -37,9 +37,9 @@ export async function verifyAuditTrail(options: {
 }): Promise<AuditTrailResult> {
   const copies = options.copies ?? [];
   const sources = [databaseSource, ...copies.map((copy) => copy.name)];
-  const chain = await verifyChain(options.db, (checked, total) =>
-    options.onProgress?.({ phase: "chain", checked, total }),
-  );
+  const chain = await verifyEventLog(options.db, {
+    onProgress: (checked, total) => options.onProgress?.({ phase: "chain", checked, total }),
+  });
   if (!chain.ok) {
     return {
       ok: false,
@@ -108,22 +108,6 @@ export async function verifyAuditTrail(options: {
     reason: failure.reason,
     message: failure.message,
   };
-}
-
-/**
- * verifyEventLog, tolerant of events sealed while it walks: it reads the head first and then
- * follows the chain to its end, so a walk that ran past a head that has since moved on is a live
- * log, not a tampered one. Anything else it reports stands.
- */
-async function verifyChain(db: Db, onProgress: (checked: number, total: number) => void) {
-  const result = await verifyEventLog(db, { onProgress });
-  if (result.ok || result.reason !== "head_mismatch" || result.firstBadSequence === undefined) return result;
-  if (result.checkedEvents > result.firstBadSequence) {
-    const now = await chainHead(db);
-    if (now.sequence >= result.checkedEvents)
-      return { ok: true as const, checkedEvents: result.checkedEvents };
-  }
-  return result;
 }
 
 async function storedHashesAt(db: Db, sequences: number[]): Promise<Map<number, string>> {

@@ -30,9 +30,12 @@ export async function verifyEventLog(
     >(
       `SELECT c.sequence, c.event_id AS id, e.envelope, c.prev_hash, c.hash
          FROM event_chain c LEFT JOIN event_log e ON e.id = c.event_id
-        WHERE c.sequence > $1 ORDER BY c.sequence LIMIT $2`,
+        WHERE c.sequence > $1 AND c.sequence <= $3 ORDER BY c.sequence LIMIT $2`,
       after,
       pageSize,
+      // The walk stops at the head read first: events sealed while it runs are checked next time,
+      // instead of looking like a head mismatch.
+      head?.sequence ?? Number.MAX_SAFE_INTEGER,
     );
     for (const row of rows) {
       if (row.envelope === null) {
