@@ -4,7 +4,9 @@
 // no-op tasks through JetStream. Also the full no-op task loop: scheduler pass, dispatch, start and
 // completion events, dependents released.
 // Targets: p50 < 10 ms, p99 < 50 ms; ≥ 1,000 no-op tasks/s.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { completeTaskRun } from "@/server/contexts/orchestration/complete-task-run";
 import { createPortfolio } from "@/server/contexts/orchestration/create-portfolio";
 import { createVenture } from "@/server/contexts/orchestration/create-venture";
@@ -19,7 +21,6 @@ import { createLogger } from "@/server/shared/logger";
 import { connectNats, ensureStreams, natsNames } from "@/server/shared/nats";
 import { startConsumer } from "@/workers/_runtime/consumer";
 import { startScheduler } from "@/workers/orchestrator/scheduler";
-import { startOutboxRelay } from "@/workers/outbox-relay/relay";
 import { type Bench, percentile, round, scratchDatabase } from "./lib";
 
 const actor = { type: "system" as const, id: "bench" };
@@ -29,6 +30,7 @@ const freeBudget: BudgetReader = {
 };
 
 const latencySamples = 400;
+const progress = (message: string) => process.stderr.write(`  dispatch: ${message}\n`);
 const throughputTasks = 5_000;
 const loopTasks = 2_000;
 
@@ -49,7 +51,26 @@ const bench: Bench = {
     const names = natsNames(namespace);
     const log = createLogger({ name: "bench", level: "silent" });
     const services = { db, nc, names, log, env };
-    const relay = await startOutboxRelay(services, { pollMs: 200 });
+    // The relay runs as its own process, as deployed (process-compose.yaml): it and the consumer
+    // each have a core's worth of event loop, and the commit-to-handler path crosses processes.
+    const relay = spawn(process.execPath, ["--import", "tsx", "workers/outbox-relay/main.ts"], {
+      cwd: path.resolve(import.meta.dirname, ".."),
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        VENTURE_NAMESPACE: namespace,
+        LOG_LEVEL: "warn",
+        VENTURE_ENV_LOADED: "1",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    for (let i = 0; i < 600; i++) {
+      const [beat] = await db.$queryRawUnsafe<Array<{ n: number }>>(
+        "SELECT count(*)::int AS n FROM worker_heartbeats WHERE worker = 'outbox-relay'",
+      );
+      if (beat!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     try {
       const { portfolioId } = await createPortfolio({ db, actor, correlationId: "cor_bench", name: "Bench" });
       const venture = await createVenture({
@@ -104,6 +125,7 @@ const bench: Bench = {
           check();
         });
 
+      progress("measuring latency");
       // Latency: one task at a time, from the dispatch pass's commit to its handler's start.
       const latencies: number[] = [];
       for (let i = 0; i < latencySamples + 50; i++) {
@@ -123,6 +145,7 @@ const bench: Bench = {
       }
       latencies.sort((a, b) => a - b);
 
+      progress("measuring throughput");
       // Throughput: thousands of ready no-op tasks, dispatched in passes, through JetStream.
       const batch = await submitWorkstream({
         db,
@@ -155,6 +178,7 @@ const bench: Bench = {
       const t1 = Math.max(...ids.map((id) => started.get(id)!));
       await consumer.stop();
 
+      progress("measuring the task loop");
       // The whole no-op task loop: the scheduler dispatches, a runtime-like handler starts each run
       // in the harness transaction and completes it after commit; each completion releases the next.
       const loopVenture = await createVenture({
@@ -202,9 +226,11 @@ const bench: Bench = {
           });
         },
       });
+      // The throughput phase's tasks stay dispatched (its handler never starts them), so the global
+      // pool is left wide and the venture's limit of 256 is what bounds this phase.
       const scheduler = await startScheduler(services, {
         budgets: freeBudget,
-        globalConcurrency: 256,
+        globalConcurrency: 1_000_000,
         tickMs: 50,
         sweepMs: 1_000,
       });
@@ -253,7 +279,9 @@ const bench: Bench = {
         },
       };
     } finally {
-      await relay.stop();
+      const exited = new Promise((resolve) => relay.once("exit", resolve));
+      relay.kill("SIGTERM");
+      await exited;
       for (const stream of [names.eventsStream, names.dlqStream, names.workStream])
         await jsm.streams.delete(stream).catch(() => {});
       await nc.drain().catch(() => {});

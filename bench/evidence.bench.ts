@@ -68,6 +68,11 @@ async function prepareBulkLoad(db: Db): Promise<() => Promise<void>> {
   };
 }
 
+/** Adds one row to column arrays (the unnest() parameters). */
+function appendColumns(columns: string[][], row: string[]): void {
+  for (const [k, value] of row.entries()) columns[k]!.push(value);
+}
+
 /** Generates the log: returns the number of events and checkpoints written. */
 async function generate(
   db: Db,
@@ -161,20 +166,14 @@ async function generate(
         "cor_bench",
         envelope,
       ];
-      values.forEach((v, k) => {
-        rows[k]!.push(v);
-      });
-      [String(sequence), eventId, prevHash, hash].forEach((v, k) => {
-        chain[k]!.push(v);
-      });
+      appendColumns(rows, values);
+      appendColumns(chain, [String(sequence), eventId, prevHash, hash]);
       if (sequence % checkpointEvery === 0) {
         // Signed shortly after the event, as the checkpoint loop would.
         const signedAt = new Date(Date.parse(occurredAt) + 1_000).toISOString();
         const unsigned = { sequence, headHash: hash, signedAt, keyId: key.keyId };
         const signature = signBytes(key.privateKey, checkpointBytes(unsigned));
-        [String(sequence), hash, signedAt, key.keyId, signature].forEach((v, k) => {
-          cps[k]!.push(v);
-        });
+        appendColumns(cps, [String(sequence), hash, signedAt, key.keyId, signature]);
         checkpoints++;
       }
     }

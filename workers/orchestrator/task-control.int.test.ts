@@ -1,6 +1,7 @@
 // Retries, escalation, replanning, pause/resume/cancel, budget waits and concurrency limits, with
 // the whole pipeline running in-process against the real services (ORCH-002…006).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pause, resume } from "@/server/contexts/control/api";
 import { cancelTask } from "@/server/contexts/orchestration/cancel-task";
 import { cancelWorkstream } from "@/server/contexts/orchestration/cancel-workstream";
 import { editTask } from "@/server/contexts/orchestration/edit-task";
@@ -301,6 +302,67 @@ describe("pause, resume and cancel (ORCH-006)", () => {
     });
     await eventually(async () => stack.agents.supervisor?.runningCount === 0, 5_000, "process stopped");
   }, 20_000);
+});
+
+describe("the kill-switch (SPEC invariant 6)", () => {
+  it("dispatches nothing while paused, stops running work, and continues after resume", async () => {
+    const ventureId = await readyVenture(s.db, portfolioId);
+    const submitted = await submitWorkstream({
+      db: s.db,
+      actor: founder,
+      correlationId: "cor_killswitch",
+      ventureId,
+      title: "Kill-switch",
+      tasks: [
+        {
+          key: "long",
+          title: "Long",
+          role: "worker",
+          level: "L3",
+          inputs: { program: "sh", script: "sleep 2; echo done" },
+        },
+        { key: "later", title: "Later", role: "researcher", inputs: { script: [{ answer: "later" }] } },
+      ],
+    });
+    const long = submitted.taskIds.long!;
+    const later = submitted.taskIds.later!;
+    await eventually(
+      async () => (await status(long)) === "running" && (await status(later)) === "succeeded",
+      10_000,
+    );
+    const control = {
+      db: s.db,
+      actor: founder,
+      actorName: "Founder",
+      correlationId: "cor_killswitch",
+      reason: "stop everything",
+      fanout: null,
+    };
+    await pause(control);
+    try {
+      // The running run notices at its next lease renewal: stopped, attempt not counted, back to ready.
+      await eventually(async () => (await status(long)) === "ready", 10_000, "run stopped");
+      expect(stack.agents.supervisor?.runningCount).toBe(0);
+      const more = await submitWorkstream({
+        db: s.db,
+        actor: founder,
+        correlationId: "cor_killswitch",
+        ventureId,
+        title: "While paused",
+        tasks: [{ key: "x", title: "X", role: "researcher", inputs: { script: [{ answer: "x" }] } }],
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await status(more.taskIds.x!)).toBe("ready");
+      expect(await status(long)).toBe("ready");
+    } finally {
+      await resume({ ...control, reason: "all clear" });
+    }
+    stack.scheduler.wake();
+    await eventually(async () => (await status(long)) === "succeeded", 15_000, "resumed and finished");
+    const detail = await getTask({ db: s.db, ventureId, taskId: long });
+    expect(detail.history.map((h) => h.type)).toContain("orchestration.task_run_aborted");
+    expect(detail.attempt).toBe(1);
+  }, 40_000);
 });
 
 describe("scheduling (ORCH-005)", () => {

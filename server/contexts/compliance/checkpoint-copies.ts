@@ -24,13 +24,18 @@ export type CopiedCheckpoints = {
 
 const fileNamePattern = /^checkpoint-(\d{20})\.json$/;
 
+/** The directory copy's file name for a checkpoint: its zero-padded sequence, so listings sort. */
+export function checkpointFileName(sequence: number): string {
+  return `checkpoint-${String(sequence).padStart(20, "0")}.json`;
+}
+
 /** One file per checkpoint, named by its zero-padded sequence so a listing is in order. */
 export function directoryCopies(dir: string): CheckpointCopies {
   return {
     name: "directory",
     async write(checkpoint) {
       await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
-      const file = path.join(dir, `checkpoint-${String(checkpoint.sequence).padStart(20, "0")}.json`);
+      const file = path.join(dir, checkpointFileName(checkpoint.sequence));
       const temporary = `${file}.${process.pid}.tmp`;
       // fsync before the rename: a checkpoint that is announced as written survives a crash.
       const handle = await fs.promises.open(temporary, "w", 0o644);

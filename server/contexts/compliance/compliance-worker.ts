@@ -3,11 +3,14 @@
 // requested verifications, evidence-pack builds). They are not gated by the kill-switch: they
 // neither dispatch work nor move money, and the audit trail must keep its checkpoints during a
 // crisis most of all.
+import fs from "node:fs";
+import path from "node:path";
 import type { Db } from "@/server/shared/db";
 import type { Logger } from "@/server/shared/logger";
 import type { NatsConnection } from "@/server/shared/nats";
 import {
   type CheckpointCopies,
+  checkpointFileName,
   directoryCopies,
   ensureCheckpointStream,
   jetStreamCopies,
@@ -61,9 +64,10 @@ export async function startComplianceWorker(
 
   // Copies a previous run could not write (the row is committed first, so they may lag).
   let pendingCopies: SignCheckpointResult["failedCopies"] = [];
-  const onDisk = new Set((await directory.readAll()).checkpoints.map((c) => c.sequence));
   const recent = await listCheckpoints({ db, limit: reconcileLast, newestFirst: true });
-  const missing = recent.filter((c) => !onDisk.has(c.sequence));
+  const missing = recent.filter(
+    (c) => !fs.existsSync(path.join(settings.checkpointDir, checkpointFileName(c.sequence))),
+  );
   if (missing.length > 0) {
     log.warn(
       { checkpoints: missing.map((c) => c.sequence) },

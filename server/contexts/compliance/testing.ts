@@ -119,6 +119,8 @@ export async function complianceMatrixFixture(
     portfolioId,
   );
   const dir = temporaryDir("matrix");
+  // The pack must outlive the fixture (the matrix downloads it), so the folder goes at exit.
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
   const keyring = AuditKeyring.open(path.join(dir, "keys"));
   await syncKeyring({ db, keyring });
   await sealAll(db);

@@ -121,21 +121,23 @@ export async function runDispatchPass(options: DispatchPassOptions): Promise<Dis
     });
     const limits = new Map(open.map((v) => [v.id, v.concurrency_limit - v.in_flight + lookahead]));
 
+    // Each venture's next candidates in dispatch order, LIMITed per venture: served by the partial
+    // index tasks_dispatchable_idx, so a venture with thousands of ready tasks costs a few rows.
     const rows = await tx.$queryRawUnsafe<CandidateRow[]>(
-      `SELECT * FROM (
+      `SELECT c.* FROM unnest($2::text[], $3::int[]) AS l(venture_id, max_rank)
+       CROSS JOIN LATERAL (
          SELECT t.id, t.venture_id, t.workstream_id, t.portfolio_id, t.priority,
                 (extract(epoch FROM t.created_at) * 1000000)::bigint AS created_us,
                 t.estimated_cost_minor, t.status, t.version, t.attempt, t.level, t.role, t.kind, t.timeout_ms,
-                w.correlation_id,
-                row_number() OVER (PARTITION BY t.venture_id ORDER BY t.priority DESC, t.created_at, t.id) AS rank,
-                l.max_rank
+                w.correlation_id
            FROM tasks t
            JOIN workstreams w ON w.id = t.workstream_id
-           JOIN unnest($2::text[], $3::int[]) AS l(venture_id, max_rank) ON l.venture_id = t.venture_id
-          WHERE t.status IN ('ready', 'waiting_budget', 'retry_wait')
+          WHERE t.venture_id = l.venture_id
+            AND t.status IN ('ready', 'waiting_budget', 'retry_wait')
             AND (t.status <> 'retry_wait' OR t.next_attempt_at <= $1)
-            AND NOT w.paused) ranked
-        WHERE rank <= max_rank`,
+            AND NOT w.paused
+          ORDER BY t.priority DESC, t.created_at, t.id
+          LIMIT l.max_rank) c`,
       now,
       [...limits.keys()],
       [...limits.values()],

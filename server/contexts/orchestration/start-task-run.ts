@@ -37,6 +37,7 @@ export async function startTaskRun(
   if (task.runId !== options.runId || task.status !== "dispatched") {
     return { kind: "stale", reason: `run ${options.runId} is not current (task is ${task.status})` };
   }
+  // The venture, the workstream and what the task's dependencies produced, in one round trip.
   const [scope] = await tx.$queryRawUnsafe<
     Array<{
       name: string;
@@ -46,13 +47,19 @@ export async function startTaskRun(
       ws_title: string;
       ws_goal: string | null;
       ws_paused: boolean;
+      dependencies: TaskRunContext["dependencies"];
     }>
   >(
     `SELECT v.name, v.goal, v.currency, v.paused AS venture_paused, w.title AS ws_title, w.goal AS ws_goal,
-            w.paused AS ws_paused
+            w.paused AS ws_paused,
+            (SELECT coalesce(json_agg(json_build_object('taskId', t.id, 'key', t.key, 'title', t.title, 'role', t.role,
+                                                        'summary', coalesce(t.result->>'summary', ''))
+                                      ORDER BY t.created_at), '[]'::json)
+               FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id WHERE d.task_id = $3) AS dependencies
        FROM ventures v JOIN workstreams w ON w.venture_id = v.id WHERE v.id = $1 AND w.id = $2`,
     task.ventureId,
     task.workstreamId,
+    task.id,
   );
   const control = await lockControlState(tx);
   const pausedBy =
@@ -93,14 +100,6 @@ export async function startTaskRun(
     { status: "running", startedAt: options.now, leaseExpiresAt },
     options.now,
   );
-  const dependencies = await tx.$queryRawUnsafe<
-    Array<{ taskId: string; key: string; title: string; role: string; summary: string | null }>
-  >(
-    `SELECT t.id AS "taskId", t.key, t.title, t.role, t.result->>'summary' AS summary
-       FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
-      WHERE d.task_id = $1 ORDER BY t.created_at`,
-    task.id,
-  );
   return {
     kind: "started",
     run: {
@@ -116,7 +115,7 @@ export async function startTaskRun(
         currency: scope.currency,
       },
       workstream: { id: task.workstreamId, title: scope.ws_title, goal: scope.ws_goal },
-      dependencies: dependencies.map((d) => ({ ...d, summary: d.summary ?? "" })),
+      dependencies: scope.dependencies,
     },
   };
 }

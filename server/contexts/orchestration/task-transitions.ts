@@ -160,15 +160,17 @@ async function maybeReplan(
   await notifyScheduler(tx);
 }
 
-/** A task succeeded: each dependent has one dependency fewer, and becomes ready at zero. */
+/**
+ * A task succeeded: each dependent has one dependency fewer, and becomes ready at zero. The caller
+ * wakes the scheduler (a completion frees a slot anyway).
+ */
 export async function releaseDependents(tx: Tx, task: TaskRow): Promise<void> {
-  const released = await tx.$executeRawUnsafe(
+  await tx.$executeRawUnsafe(
     `UPDATE tasks SET remaining_deps = remaining_deps - 1,
             status = CASE WHEN status = 'pending' AND remaining_deps = 1 THEN 'ready' ELSE status END
       WHERE id IN (SELECT task_id FROM task_dependencies WHERE depends_on_id = $1)`,
     task.id,
   );
-  if (released > 0) await notifyScheduler(tx);
 }
 
 /**
@@ -244,39 +246,35 @@ export async function completeWorkstreamIfDone(
   workstreamId: string,
   now: Date,
 ): Promise<boolean> {
-  const count = () =>
-    tx.$queryRawUnsafe<
-      Array<{
-        status: string;
-        version: number;
-        portfolio_id: string;
-        venture_id: string;
-        open: number;
-        succeeded: number;
-        cancelled: number;
-      }>
-    >(
-      `SELECT w.status, w.version, w.portfolio_id, w.venture_id,
-              count(t.id) FILTER (WHERE t.status NOT IN ('succeeded', 'cancelled'))::int AS open,
-              count(t.id) FILTER (WHERE t.status = 'succeeded')::int AS succeeded,
-              count(t.id) FILTER (WHERE t.status = 'cancelled')::int AS cancelled
-         FROM workstreams w LEFT JOIN tasks t ON t.workstream_id = w.id
-        WHERE w.id = $1 GROUP BY w.id`,
-      workstreamId,
-    );
-  const [first] = await count();
-  if (first?.status !== "active" || first.open > 0) return false;
-  await tx.$executeRawUnsafe("SELECT 1 FROM workstreams WHERE id = $1 FOR UPDATE", workstreamId);
-  const [row] = await count();
-  if (row?.status !== "active" || row.open > 0) return false;
+  // A probe on tasks_open_by_workstream_idx first: cheap however large the workstream.
+  const [open] = await tx.$queryRawUnsafe<Array<{ open: boolean }>>(
+    `SELECT EXISTS (SELECT 1 FROM tasks WHERE workstream_id = $1 AND status NOT IN ('succeeded', 'cancelled')) AS open`,
+    workstreamId,
+  );
+  if (open?.open) return false;
+  const [locked] = await tx.$queryRawUnsafe<
+    Array<{ status: string; version: number; portfolio_id: string; venture_id: string }>
+  >(
+    "SELECT status, version, portfolio_id, venture_id FROM workstreams WHERE id = $1 FOR UPDATE",
+    workstreamId,
+  );
+  if (locked?.status !== "active") return false;
+  const [row] = await tx.$queryRawUnsafe<Array<{ open: number; succeeded: number; cancelled: number }>>(
+    `SELECT count(*) FILTER (WHERE status NOT IN ('succeeded', 'cancelled'))::int AS open,
+            count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+            count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled
+       FROM tasks WHERE workstream_id = $1`,
+    workstreamId,
+  );
+  if (!row || row.open > 0) return false;
   await appendEvents(tx, ctx, [
     {
       type: "orchestration.workstream_completed",
       stream: workstreamStream(workstreamId),
-      expectedVersion: row.version,
-      portfolioId: row.portfolio_id,
+      expectedVersion: locked.version,
+      portfolioId: locked.portfolio_id,
       payload: {
-        ventureId: row.venture_id,
+        ventureId: locked.venture_id,
         workstreamId,
         succeeded: row.succeeded,
         cancelled: row.cancelled,

@@ -10,7 +10,6 @@ import { randomBytes } from "node:crypto";
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import type { Db, Tx } from "@/server/shared/db";
-import { AppError } from "@/server/shared/errors";
 import { newId } from "@/server/shared/ids";
 
 export const workloadIssuer = "venture";
@@ -171,9 +170,4 @@ export async function verifyWorkloadToken(db: Db | Tx, token: string, now: Date)
     throw new WorkloadTokenError("claims", "The workload token's claims are not a workload grant");
   }
   return { ...claims.data, tokenId: jti, expiresAt: new Date(exp * 1000) };
-}
-
-/** AppError for the tRPC layer when a token cannot be issued. */
-export function tokenIssueError(message: string): AppError {
-  return new AppError("UNPROCESSABLE", message, { reason: "workload_token" });
 }
