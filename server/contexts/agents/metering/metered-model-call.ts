@@ -82,6 +82,16 @@ export async function meteredModelCall(options: {
   const price = priceOf(options.provider.name, options.model);
   const maxCostMinor = maxCallCost(price, request);
   const startedAt = clock.now();
+  // The fields every event about this call carries.
+  const callFields = {
+    callId,
+    ventureId: run.ventureId,
+    taskId: run.taskId,
+    runId: run.runId,
+    seq: options.seq,
+    provider: options.provider.name,
+    model: options.model,
+  };
   const holdExpiresAt = new Date(startedAt.getTime() + request.timeoutMs + 10 * 60_000);
 
   try {
@@ -146,13 +156,7 @@ export async function meteredModelCall(options: {
             expectedVersion: 0,
             portfolioId: run.portfolioId,
             payload: {
-              callId,
-              ventureId: run.ventureId,
-              taskId: run.taskId,
-              runId: run.runId,
-              seq: options.seq,
-              provider: options.provider.name,
-              model: options.model,
+              ...callFields,
               maxCostMinor: maxCostMinor.toString(),
               currency: run.currency,
               reason: error.reason,
@@ -212,13 +216,7 @@ export async function meteredModelCall(options: {
         expectedVersion: 0,
         portfolioId: run.portfolioId,
         payload: {
-          callId,
-          ventureId: run.ventureId,
-          taskId: run.taskId,
-          runId: run.runId,
-          seq: options.seq,
-          provider: options.provider.name,
-          model: options.model,
+          ...callFields,
           status,
           inputTokens: usage.inputTokens,
           outputTokens: usage.outputTokens,
