@@ -50,16 +50,23 @@ async function runConcurrently(
   return latencies.sort((a, b) => a - b);
 }
 
-/** Runs the sealer in a loop, as the relay does, until stopped and nothing is left. */
+/**
+ * Runs the sealer in a loop, as the relay does, until stopped and nothing is left. Like the busy
+ * relay it clears `outbox_wake.listening`, so appends skip the commit-serialising notification.
+ */
 function sealerLoop(db: ReturnType<typeof createDb>) {
   let stop = false;
   let sealed = 0;
   const done = (async () => {
+    await db.$executeRawUnsafe("UPDATE outbox_wake SET listening = false WHERE id = 1");
     for (;;) {
       const n = await sealEvents(db, 5_000);
       sealed += n;
       if (n === 0) {
-        if (stop) return;
+        if (stop) {
+          await db.$executeRawUnsafe("UPDATE outbox_wake SET listening = true WHERE id = 1");
+          return;
+        }
         await new Promise((r) => setTimeout(r, 2));
       }
     }

@@ -107,7 +107,12 @@ class RoutingPool extends pg.Pool {
   }
 
   async direct<T>(sql: string, values: unknown[]): Promise<pg.QueryResult & { rows: T[] }> {
-    const config = { text: sql, values: values.map(toPgValue), types: prismaRawTypes };
+    const config = {
+      name: statementName(sql, values),
+      text: sql,
+      values: values.map(toPgValue),
+      types: prismaRawTypes,
+    };
     const context = transactions.getStore();
     const result = context ? await context.connection.query(config) : await super.query(config);
     return result as pg.QueryResult & { rows: T[] };
@@ -117,6 +122,26 @@ class RoutingPool extends pg.Pool {
   acquire(): Promise<pg.PoolClient> {
     return super.connect();
   }
+}
+
+/**
+ * Parameterised statements are prepared once per connection (pg keeps the name → statement map per
+ * connection): the server skips parsing and planning on every later call, which is a third of a
+ * small transaction's cost. Only statements with parameters (the extended protocol, so exactly one
+ * statement), and at most `maxPreparedStatements` distinct texts, so generated SQL cannot grow
+ * every connection's cache without bound.
+ */
+const maxPreparedStatements = 1_000;
+const statementNames = new Map<string, string>();
+
+function statementName(sql: string, values: unknown[]): string | undefined {
+  if (values.length === 0) return undefined;
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < maxPreparedStatements) {
+    name = `venture_${statementNames.size.toString(36)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 const pools = new WeakMap<object, RoutingPool>();

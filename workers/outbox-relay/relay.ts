@@ -19,6 +19,10 @@ export type RelayOptions = {
   batchSize?: number;
   /** Poll interval when no notification arrives (notifications can be lost on reconnect). */
   pollMs?: number;
+  /** Poll interval while busy: appends do not notify then, so the relay looks for work itself. */
+  busyPollMs?: number;
+  /** Empty busy polls before the relay goes back to listening for notifications. */
+  idlePollsBeforeListening?: number;
 };
 
 export async function startOutboxRelay(
@@ -27,7 +31,9 @@ export async function startOutboxRelay(
 ): Promise<Stoppable> {
   const sealBatch = options.sealBatch ?? 2_000;
   const batchSize = options.batchSize ?? 500;
-  const pollMs = options.pollMs ?? 1_000;
+  const pollMs = options.pollMs ?? 250;
+  const busyPollMs = options.busyPollMs ?? 3;
+  const idlePollsBeforeListening = options.idlePollsBeforeListening ?? 5;
   const { db, nc, names, log } = services;
   const js = jetstream(nc);
   const stats = { sealed: 0, published: 0, publishFailures: 0 };
@@ -76,31 +82,61 @@ export async function startOutboxRelay(
       return events.length;
     });
 
-  const drainOnce = async (): Promise<boolean> => {
+  const drainOnce = async (): Promise<"full" | "some" | "none"> => {
     const sealed = await sealEvents(db, sealBatch);
     stats.sealed += sealed;
     const published = await publishOnce();
-    return sealed === sealBatch || published === batchSize;
+    if (sealed === sealBatch || published === batchSize) return "full";
+    return sealed > 0 || published > 0 ? "some" : "none";
   };
+
+  // Appends notify only while the relay listens (a notifying commit serialises every other one,
+  // ADR 0005). Busy, the relay polls every busyPollMs; after a few empty polls it listens again,
+  // then drains once more before sleeping, for appends that read the flag just before it changed.
+  let listening: boolean | null = null;
+  const setListening = async (value: boolean) => {
+    if (listening === value) return;
+    await db.$executeRawUnsafe("UPDATE outbox_wake SET listening = $1 WHERE id = 1", value);
+    listening = value;
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, ms);
+    });
 
   const loop = async () => {
     let failures = 0;
+    let emptyPolls = 0;
+    let delay = 0;
     while (!stopped) {
       if (!pending) {
         // Wake on a notification, or poll: a notification sent while the listener reconnects is lost.
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, pollMs);
-        });
+        await sleep(delay);
         wake = null;
       }
       if (stopped) break;
       // Cleared before draining, so a notification that arrives during the drain is not lost.
       pending = false;
       try {
-        const more = await drainOnce();
+        const drained = await drainOnce();
         failures = 0;
-        if (more) pending = true;
+        if (drained === "full") {
+          pending = true;
+          emptyPolls = 0;
+          await setListening(false);
+        } else if (drained === "some") {
+          emptyPolls = 0;
+          delay = busyPollMs;
+          await setListening(false);
+        } else if (listening === false && ++emptyPolls < idlePollsBeforeListening) {
+          delay = busyPollMs;
+        } else if (listening !== true) {
+          await setListening(true);
+          pending = true;
+        } else {
+          delay = pollMs;
+        }
       } catch (error) {
         pending = true;
         stats.publishFailures++;
