@@ -8,6 +8,7 @@ import { useTRPC } from "@/components/trpc/react";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { Field, Input, Textarea } from "@/components/ui/field";
+import { formatMinor } from "./format";
 import { VentureStatus } from "./venture-status";
 
 function fieldErrors(error: unknown): Record<string, string> {
@@ -27,23 +28,28 @@ export function VenturesBoard() {
     // Keep polling while something is still being provisioned by the orchestrator.
     refetchInterval: (query) => (query.state.data?.some((v) => v.status === "provisioning") ? 500 : 10_000),
   });
+  const templates = useQuery(trpc.orchestration.listTemplates.queryOptions());
   const [name, setName] = useState("");
   const [goal, setGoal] = useState("");
-  const create = useMutation(
-    trpc.orchestration.createVenture.mutationOptions({
-      onSuccess: async () => {
-        setName("");
-        setGoal("");
-        await queryClient.invalidateQueries({ queryKey: trpc.orchestration.listVentures.queryKey() });
-      },
-    }),
-  );
+  const [templateId, setTemplateId] = useState("");
+  const onCreated = async () => {
+    setName("");
+    setGoal("");
+    await queryClient.invalidateQueries({ queryKey: trpc.orchestration.listVentures.queryKey() });
+  };
+  const create = useMutation(trpc.orchestration.createVenture.mutationOptions({ onSuccess: onCreated }));
+  const launch = useMutation(trpc.orchestration.launchFromTemplate.mutationOptions({ onSuccess: onCreated }));
+  const pending = create.isPending || launch.isPending;
+  const failed = templateId ? launch.error : create.error;
   const canCreate = portfolio.role === "founder" || portfolio.role === "admin";
-  const errors = fieldErrors(create.error);
+  const errors = fieldErrors(failed);
+  const template = templates.data?.find((t) => t.id === templateId);
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
-    create.mutate({ portfolioId: portfolio.id, name, goal: goal.trim() === "" ? null : goal });
+    const chosenGoal = goal.trim() === "" ? null : goal;
+    if (templateId) launch.mutate({ portfolioId: portfolio.id, templateId, name, goal: chosenGoal });
+    else create.mutate({ portfolioId: portfolio.id, name, goal: chosenGoal });
   }
 
   return (
@@ -84,21 +90,53 @@ export function VenturesBoard() {
                 name="name"
               />
             </Field>
+            <Field label="Start from" error={errors.templateId}>
+              <select
+                name="templateId"
+                value={templateId}
+                onChange={(e) => setTemplateId(e.target.value)}
+                className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
+              >
+                <option value="">A goal only (the L1 planner builds the DAG)</option>
+                {templates.data?.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    Template: {t.name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            {template ? (
+              <div
+                className="rounded-md bg-slate-50 p-3 text-xs text-slate-600"
+                data-testid="template-preview"
+              >
+                <p className="mb-2">{template.description}</p>
+                <ol className="space-y-1">
+                  {template.phases.map((p) => (
+                    <li key={p.phase}>
+                      <span className="font-medium capitalize text-slate-800">{p.phase}</span>:{" "}
+                      {p.tasks.map((t) => t.title).join(" · ")}
+                    </li>
+                  ))}
+                </ol>
+                <p className="mt-2">Suggested budget: {formatMinor(BigInt(template.suggestedBudgetMinor))}</p>
+              </div>
+            ) : null}
             <Field label="Goal" error={errors.goal}>
               <Textarea
                 value={goal}
                 onChange={(e) => setGoal(e.target.value)}
-                placeholder="Reach $10k MRR selling robot kits to schools"
+                placeholder={template?.defaultGoal ?? "Reach $10k MRR selling robot kits to schools"}
                 name="goal"
               />
             </Field>
-            {create.error && Object.keys(errors).length === 0 ? (
+            {failed && Object.keys(errors).length === 0 ? (
               <p role="alert" className="text-sm text-red-600">
-                {create.error.message}
+                {failed.message}
               </p>
             ) : null}
-            <Button type="submit" disabled={create.isPending} className="w-full">
-              {create.isPending ? "Creating…" : "Create venture"}
+            <Button type="submit" disabled={pending} className="w-full">
+              {pending ? "Creating…" : template ? "Launch from template" : "Create venture"}
             </Button>
           </form>
         </Card>

@@ -30,6 +30,15 @@ const matrix: Record<
     allowed: ["founder", "admin"],
     input: (f) => ({ portfolioId: f.portfolioId, name: `Matrix ${Math.random().toString(36).slice(2, 9)}` }),
   },
+  "orchestration.listTemplates": { allowed: "signed_in", input: () => undefined },
+  "orchestration.launchFromTemplate": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      templateId: "content-newsletter",
+      name: `Matrix template ${Math.random().toString(36).slice(2, 9)}`,
+    }),
+  },
   "orchestration.listVentures": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
   "orchestration.getVenture": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
   "live.events": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },

@@ -10,7 +10,8 @@ import type { Stoppable } from "../_runtime/worker";
 import { startOutboxRelay } from "./relay";
 
 let s: TestServices;
-let relay: (Stoppable & { stats: { published: number } }) | null = null;
+type Relay = Stoppable & { stats: { published: number } };
+let relay: Relay | null = null;
 const ctx: CommandContext = { actor: { type: "system", id: "relay-test" }, correlationId: "cor_relay" };
 
 beforeAll(async () => {
@@ -62,11 +63,15 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 describe("outbox relay wake-up", () => {
   it("listens when idle, so a single append is published on its notification, not the poll", async () => {
     // A poll interval far longer than the wait: only the notification can wake it in time.
-    relay = (await startOutboxRelay(s, { pollMs: 60_000 })) as typeof relay;
+    relay = (await startOutboxRelay(s, { pollMs: 60_000 })) as Relay;
     await waitFor("the relay to listen", listening, 5_000);
     const before = await publishedCount();
     await appendOne();
-    const ms = await waitFor("the event to be published", async () => (await publishedCount()) > before, 5_000);
+    const ms = await waitFor(
+      "the event to be published",
+      async () => (await publishedCount()) > before,
+      5_000,
+    );
     expect(ms).toBeLessThan(5_000);
   });
 
@@ -80,7 +85,11 @@ describe("outbox relay wake-up", () => {
       }
     });
     await Promise.all(writers);
-    await waitFor("all 240 events to be published", async () => (await publishedCount()) >= before + 240, 10_000);
+    await waitFor(
+      "all 240 events to be published",
+      async () => (await publishedCount()) >= before + 240,
+      10_000,
+    );
     // While events kept coming, the relay was polling, and appends skipped the notification.
     expect(flags).toContain(false);
     await waitFor("the relay to listen again", listening, 5_000);
@@ -94,7 +103,7 @@ describe("outbox relay wake-up", () => {
     await s.db.$executeRawUnsafe("UPDATE outbox_wake SET listening = false WHERE id = 1");
     const before = await publishedCount();
     await appendOne(); // no notification: the flag says busy
-    relay = (await startOutboxRelay(s, { pollMs: 60_000 })) as typeof relay;
+    relay = (await startOutboxRelay(s, { pollMs: 60_000 })) as Relay;
     await waitFor("the event to be published", async () => (await publishedCount()) > before, 5_000);
     await waitFor("the relay to listen", listening, 5_000);
   });

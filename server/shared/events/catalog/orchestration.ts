@@ -105,6 +105,19 @@ export const orchestrationEvents = {
     payload: z.object({ ventureId: z.string(), reason: z.string() }).strict(),
   },
 
+  /** ORCH-008: a venture launched from a template; its workstream holds the template's DAG. */
+  "orchestration.template_applied": {
+    schemaVersion: 1,
+    payload: z
+      .object({
+        ventureId: z.string(),
+        templateId: z.string(),
+        templateName: z.string(),
+        workstreamId: z.string(),
+      })
+      .strict(),
+  },
+
   /** A DAG of tasks (their task_created events follow in the same transaction). */
   "orchestration.workstream_submitted": {
     schemaVersion: 1,

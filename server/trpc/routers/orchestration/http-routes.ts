@@ -8,6 +8,8 @@ import { taskStatuses } from "@/server/contexts/orchestration/task-rules";
 import type { HttpRoute } from "@/server/trpc/http-api";
 import { cancelledOutput, changedOutput, submittedOutput, taskDetailOutput, taskOutput } from "./outputs";
 import { submitGoalInput, submitWorkstreamInput } from "./submit-work";
+import { launchFromTemplateInput, templateOutput } from "./templates";
+import { ventureOutput } from "./venture-output";
 
 const goalBody = submitGoalInput.omit({ ventureId: true });
 const workstreamBody = submitWorkstreamInput.omit({ ventureId: true });
@@ -53,6 +55,30 @@ const taskControl = (action: "pause" | "resume" | "cancel"): HttpRoute => ({
 });
 
 export const orchestrationHttpRoutes: HttpRoute[] = [
+  {
+    method: "GET",
+    path: "/templates",
+    summary:
+      "The venture templates: each a DAG that walks a venture through research, validation, build and launch.",
+    tag: "ventures",
+    output: z.array(templateOutput),
+    successStatus: 200,
+    call: (caller) => caller.orchestration.listTemplates(),
+  },
+  {
+    method: "POST",
+    path: "/templates/{id}/launch",
+    summary:
+      "Launch a venture from a template (founder or admin): the venture and the template's DAG as its first workstream, in one transaction.",
+    tag: "ventures",
+    body: launchFromTemplateInput.omit({ templateId: true }),
+    output: z.object({ venture: ventureOutput, workstreamId: z.string(), templateId: z.string() }),
+    successStatus: 201,
+    call: (caller, { params, body }) =>
+      caller.orchestration.launchFromTemplate({ ...object(body), templateId: params.id! } as z.infer<
+        typeof launchFromTemplateInput
+      >),
+  },
   {
     method: "POST",
     path: "/ventures/{id}/goals",

@@ -22,6 +22,7 @@ import {
   resumeTaskProcedure,
   retryTaskProcedure,
 } from "./tasks";
+import { launchFromTemplateProcedure, listTemplatesProcedure } from "./templates";
 import {
   cancelWorkstreamProcedure,
   pauseWorkstreamProcedure,
@@ -30,6 +31,8 @@ import {
 
 export const orchestrationRouter = createTRPCRouter({
   createVenture: createVentureProcedure,
+  listTemplates: listTemplatesProcedure,
+  launchFromTemplate: launchFromTemplateProcedure,
   getVenture: getVentureProcedure,
   listVentures: listVenturesProcedure,
   updateVenture: updateVentureProcedure,
