@@ -14,7 +14,8 @@ export default defineConfig({
           // Unit tests first, then integration tests (which use the real services, two files at a time).
           sequence: { groupOrder: 0 },
           include: ["**/*.test.ts"],
-          exclude: ["**/*.int.test.ts", "node_modules/**", "e2e/**", ".next/**"],
+          // The fault suite runs on its own: `npm run test:faults` (vitest.faults.config.ts).
+          exclude: ["**/*.int.test.ts", "**/*.faults.test.ts", "node_modules/**", "e2e/**", ".next/**"],
         },
       },
       {

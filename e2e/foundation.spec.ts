@@ -32,6 +32,7 @@ test("a founder creates a venture and sees the orchestrator provision it", async
 
 test("bad input names the field and creates nothing", async ({ page }) => {
   await signIn(page, "founder");
+  await expect(page.getByText("Loading…")).toHaveCount(0);
   const before = await page.getByTestId("venture-row").count();
   await page.getByLabel("Name").fill("x");
   await page.getByRole("button", { name: "Create venture" }).click();

@@ -3,14 +3,18 @@
 // server (built first when the build is missing or older than the sources) and every worker.
 // Stops them all on SIGTERM.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
 import pg from "pg";
+import { checkpointStreamNames } from "@/server/contexts/compliance/checkpoint-copies";
 import { grantMembership } from "@/server/contexts/identity/grant-membership";
 import { registerUser } from "@/server/contexts/identity/register-user";
 import { createPortfolio } from "@/server/contexts/orchestration/create-portfolio";
 import { createDb } from "@/server/shared/db";
 import { roles } from "@/server/shared/events/catalog";
+import { connectNats } from "@/server/shared/nats";
 import { adminUrl, baseDatabaseUrl } from "@/test/urls";
 import { e2eUsers } from "./users";
 
@@ -19,6 +23,15 @@ const password = process.env.E2E_PASSWORD;
 if (!password) throw new Error("E2E_PASSWORD is not set (playwright.config.ts sets it)");
 const database = "venture_e2e";
 const databaseUrl = baseDatabaseUrl(database);
+// Personal data (ADR 0013): one master key for the run, shared by the seeding below and every process.
+process.env.PII_MASTER_KEY ??= randomBytes(32).toString("base64");
+// A fresh audit keyring, checkpoint copies and packs per run (ADR 0008): copies left by an earlier
+// run, of another database, would not verify against this one; the same for the JetStream copies.
+const auditDir = path.resolve(".data/e2e");
+fs.rmSync(auditDir, { recursive: true, force: true });
+const nc = await connectNats(process.env.NATS_URL ?? "nats://127.0.0.1:4222", "e2e-serve");
+await (await jetstreamManager(nc)).streams.delete(checkpointStreamNames("e2e").stream).catch(() => false);
+await nc.drain();
 const env = {
   ...process.env,
   NODE_ENV: "production" as const,
@@ -28,6 +41,7 @@ const env = {
   AUTH_SECRET: process.env.AUTH_SECRET ?? "e2e-secret-only-for-the-browser-journeys-0123456789",
   WORKER_HEARTBEAT_MS: "500",
   PORT: port,
+  AUDIT_SIGNING_KEY_PATH: path.join(auditDir, "keys"),
 };
 
 const admin = new pg.Client({ connectionString: adminUrl() });
@@ -83,7 +97,7 @@ function start(name: string, command: string, args: string[]) {
   children.push(child);
 }
 start("web", "npx", ["next", "start", "-p", port, "-H", "127.0.0.1"]);
-for (const worker of ["outbox-relay", "orchestrator", "agent-runtime", "artifact-compiler"]) {
+for (const worker of ["outbox-relay", "orchestrator", "agent-runtime", "artifact-compiler", "notifier"]) {
   start(worker, "npx", ["tsx", `workers/${worker}/main.ts`]);
 }
 

@@ -26,7 +26,7 @@ const usage = `usage:
   venture token create --email <email> [--name <name>] [--ttl-days <days>]
   venture pause --reason "<why>" --email <founder or admin email> [--wait-ms <ms>]
   venture resume --reason "<why>" --email <founder or admin email>
-  venture verify <pack.tar.gz> [--key <keyId> | --public-key <file.pem>] [--quiet]`;
+  venture verify <pack.tar.gz | artifact-bundle.zip> [--key <keyId> | --public-key <file.pem>] [--quiet]`;
 
 /**
  * pause / resume. The operator names themselves with --email and must be founder or admin in some

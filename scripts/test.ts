@@ -1,14 +1,15 @@
 // `npm test`: the whole gate, in order — typecheck, lint, unit and integration tests (vitest,
-// against the real PostgreSQL, NATS and Redis), then the browser journeys (Playwright in Debian's
-// Chromium). Every stage runs even when an earlier one fails, so one run shows everything; the
-// exit code is non-zero if any stage failed. The last line is the plain "N passed, N failed".
+// against the real PostgreSQL, NATS and Redis), the fault suite, then the browser journeys
+// (Playwright in Debian's Chromium). Every stage runs even when an earlier one fails, so one run
+// shows everything; the exit code is non-zero if any stage failed. The last line is the plain
+// "N passed, N failed".
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 
 type Stage = { name: string; command: string[]; counts?: () => { passed: number; failed: number } };
 
-function vitestCounts() {
-  const report = JSON.parse(fs.readFileSync("test-results/vitest.json", "utf8")) as {
+function vitestCounts(file = "test-results/vitest.json") {
+  const report = JSON.parse(fs.readFileSync(file, "utf8")) as {
     numPassedTests: number;
     numFailedTests: number;
   };
@@ -36,7 +37,23 @@ const stages: Stage[] = [
       "--reporter=json",
       "--outputFile.json=test-results/vitest.json",
     ],
-    counts: vitestCounts,
+    counts: () => vitestCounts(),
+  },
+  // The fault suite (docs/decisions/0015-fault-suite.md): private PostgreSQL, NATS and Redis and the
+  // real worker processes, killed and restarted. After the other tests, so it has the cores to itself.
+  {
+    name: "faults",
+    command: [
+      "npx",
+      "vitest",
+      "run",
+      "--config",
+      "vitest.faults.config.ts",
+      "--reporter=default",
+      "--reporter=json",
+      "--outputFile.json=test-results/faults.json",
+    ],
+    counts: () => vitestCounts("test-results/faults.json"),
   },
   { name: "e2e", command: ["npx", "playwright", "test"], counts: playwrightCounts },
 ].filter((stage) => only.length === 0 || only.includes(stage.name));

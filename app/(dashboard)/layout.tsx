@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { KillSwitchButton } from "@/components/control/kill-switch";
 import { PausedBanner } from "@/components/control/paused-banner";
 import { LiveUpdates } from "@/components/live/live-updates";
+import { NotificationBell } from "@/components/notifications/notification-bell";
 import { PortfolioProvider } from "@/components/portfolio-context";
 import { TrpcReactProvider } from "@/components/trpc/react";
 import { signOut } from "@/server/auth";
@@ -36,13 +37,19 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         <div className="min-h-full">
           <header className="border-b border-slate-200 bg-white">
             <div className="mx-auto flex h-14 max-w-7xl items-center gap-6 px-6">
-              <Link href="/ventures" className="flex items-center gap-2 font-semibold">
+              <Link href="/dashboard" className="flex items-center gap-2 font-semibold">
                 <span className="flex h-7 w-7 items-center justify-center rounded-md bg-slate-900 text-sm text-white">
                   V
                 </span>
                 Venture
               </Link>
               <nav className="flex items-center gap-1 text-sm">
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/dashboard"
+                >
+                  Dashboard
+                </Link>
                 <Link
                   className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
                   href="/ventures"
@@ -85,10 +92,17 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 >
                   Inbox
                 </Link>
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/treasury"
+                >
+                  Treasury
+                </Link>
               </nav>
               <div className="ml-auto flex items-center gap-4 text-sm">
                 <KillSwitchButton />
                 {portfolio ? <LiveUpdates /> : null}
+                {portfolio ? <NotificationBell /> : null}
                 {portfolio ? (
                   <span className="whitespace-nowrap text-slate-600" data-testid="portfolio-role">
                     {portfolio.name} ·{" "}

@@ -10,7 +10,7 @@ async function signInAction(formData: FormData) {
     await signIn("credentials", {
       email: String(formData.get("email") ?? ""),
       password: String(formData.get("password") ?? ""),
-      redirectTo: "/ventures",
+      redirectTo: "/dashboard",
     });
   } catch (error) {
     if (error instanceof AuthError) redirect("/sign-in?error=credentials");

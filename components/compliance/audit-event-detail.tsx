@@ -121,7 +121,37 @@ export function AuditEventDetail({ sequence }: { sequence: number }) {
         </div>
       </Card>
       <Card>
-        <CardHeader title="Payload" />
+        <CardHeader
+          title="Payload"
+          description={
+            e.personalData
+              ? `Holds personal data of ${e.personalData.subjectType} ${e.personalData.subjectId} (${e.personalData.fields.join(", ")}), sealed with their own key.`
+              : undefined
+          }
+          action={
+            e.personalData ? (
+              <span data-testid="personal-data-state">
+                <Badge
+                  tone={
+                    e.personalData.state === "readable"
+                      ? "green"
+                      : e.personalData.state === "erased"
+                        ? "red"
+                        : "neutral"
+                  }
+                >
+                  {e.personalData.state === "readable"
+                    ? "personal data opened"
+                    : e.personalData.state === "erased"
+                      ? "erased: key destroyed"
+                      : e.personalData.state === "withheld"
+                        ? "personal data withheld for your role"
+                        : "personal data unreadable"}
+                </Badge>
+              </span>
+            ) : undefined
+          }
+        />
         <pre className="overflow-x-auto px-5 py-4 text-xs">{JSON.stringify(e.payload, null, 2)}</pre>
       </Card>
       <Card>

@@ -5,12 +5,14 @@ import { useState } from "react";
 import { AuditLogBrowser } from "./audit-log-browser";
 import { EvidencePacksPanel } from "./evidence-packs-panel";
 import { FindingsList } from "./findings-list";
+import { PersonalDataPanel } from "./personal-data-panel";
 import { VerifyChainPanel } from "./verify-chain-panel";
 
 const tabs = [
   { id: "log", label: "Audit log" },
   { id: "packs", label: "Evidence packs" },
   { id: "findings", label: "Findings" },
+  { id: "personal", label: "Personal data" },
 ] as const;
 
 type Tab = (typeof tabs)[number]["id"];
@@ -38,7 +40,15 @@ export function AuditPage() {
           </button>
         ))}
       </div>
-      {tab === "log" ? <AuditLogBrowser /> : tab === "packs" ? <EvidencePacksPanel /> : <FindingsList />}
+      {tab === "log" ? (
+        <AuditLogBrowser />
+      ) : tab === "packs" ? (
+        <EvidencePacksPanel />
+      ) : tab === "findings" ? (
+        <FindingsList />
+      ) : (
+        <PersonalDataPanel />
+      )}
     </div>
   );
 }

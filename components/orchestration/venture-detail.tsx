@@ -6,6 +6,7 @@ import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { useCurrentPortfolio } from "@/components/portfolio-context";
+import { VentureFunding } from "@/components/treasury/venture-funding";
 import { useTRPC } from "@/components/trpc/react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -100,6 +101,13 @@ export function VentureDetail({ ventureId }: { ventureId: string }) {
           description={v.goal ?? "No goal yet"}
           action={
             <div className="flex items-center gap-2">
+              <Link
+                href={`/ventures/${ventureId}/artifacts`}
+                className="text-sm font-medium text-sky-700 hover:underline"
+                data-testid="venture-artifacts-link"
+              >
+                Artifacts
+              </Link>
               {v.paused ? <Badge tone="amber">Paused</Badge> : null}
               <VentureStatus status={v.status} />
             </div>
@@ -163,6 +171,8 @@ export function VentureDetail({ ventureId }: { ventureId: string }) {
           </div>
         ) : null}
       </Card>
+
+      <VentureFunding ventureId={ventureId} currency={v.currency} />
 
       {canAct ? (
         <Card>

@@ -97,7 +97,7 @@ export function VenturesBoard() {
                 onChange={(e) => setTemplateId(e.target.value)}
                 className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
               >
-                <option value="">A goal only (the L1 planner builds the DAG)</option>
+                <option value="">No template: the L1 planner plans the work</option>
                 {templates.data?.map((t) => (
                   <option key={t.id} value={t.id}>
                     Template: {t.name}

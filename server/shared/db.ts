@@ -159,6 +159,16 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   // the pool and reported here; the next query opens a new one. Without a listener it would crash
   // the process.
   pool.on("error", () => {});
+  // pg-pool takes its error listener off a client while the client is checked out, and whoever
+  // checked it out may add one of its own a microtask later, or never (withTransaction does not).
+  // When the server ends a session (a restart, pg_terminate_backend) while nobody listens — between
+  // two statements of a transaction, or in the same network read as the result just before — the
+  // client emits 'error' unheard and the whole process crashes. So every client keeps a listener
+  // for its whole life. Nothing is hidden: the statement in flight, or the next one, fails with
+  // the error, and the pool discards a client that is no longer queryable when it is released.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   const db = new Proxy(client, {
     get(target, property, receiver) {

@@ -2,7 +2,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestServices, type TestServices } from "@/test/services";
 import { startHeartbeat } from "@/workers/_runtime/worker";
-import { checkHealth } from "./health";
+import { checkHealth, expectedWorkers } from "./health";
 
 let s: TestServices;
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 describe("health", () => {
   it("is healthy when every service answers and every worker beats", async () => {
     const beats = [];
-    for (const worker of ["outbox-relay", "orchestrator", "agent-runtime", "artifact-compiler"]) {
+    for (const worker of expectedWorkers) {
       beats.push(await startHeartbeat({ ...s, close: async () => {} } as never, worker, () => ({})));
     }
     const report = await checkHealth({

@@ -10,6 +10,7 @@ export const expectedWorkers = [
   "orchestrator",
   "agent-runtime",
   "artifact-compiler",
+  "notifier",
 ] as const;
 
 export type CheckResult = { ok: boolean; latencyMs: number; detail?: string };

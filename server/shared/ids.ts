@@ -21,6 +21,15 @@ export const idPrefixes = {
   toolApproval: "apr",
   memory: "mem",
   workloadToken: "wlt",
+  dataExport: "dsx",
+  receipt: "rcp",
+  reconciliation: "rec",
+  notification: "ntf",
+  webhookEndpoint: "whk",
+  webhookDelivery: "whd",
+  artifact: "art",
+  artifactBuild: "abd",
+  artifactCall: "apc",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -10,7 +10,9 @@ import { z } from "zod";
 import { AppError } from "@/server/shared/errors";
 import { type TrpcContext, zodFields } from "./init";
 import { createCaller } from "./root";
+import { artifactsHttpRoutes } from "./routers/artifacts/http-routes";
 import { createEvidencePackInput } from "./routers/compliance/create-evidence-pack";
+import { complianceHttpRoutes } from "./routers/compliance/http-routes";
 import {
   auditKeyOutput,
   evidencePackOutput,
@@ -18,10 +20,13 @@ import {
   verificationResultOutput,
 } from "./routers/compliance/outputs";
 import { controlChangeInput, controlChangeOutput, controlStateOutput } from "./routers/control/schemas";
+import { notificationsHttpRoutes } from "./routers/notifications/http-routes";
 import { createVentureInput } from "./routers/orchestration/create-venture";
 import { orchestrationHttpRoutes } from "./routers/orchestration/http-routes";
-import { ventureOutput } from "./routers/orchestration/venture-output";
+import { ventureDetailOutput, ventureOutput } from "./routers/orchestration/venture-output";
+import { treasuryFundingHttpRoutes } from "./routers/treasury/funding-http-routes";
 import { treasuryHttpRoutes } from "./routers/treasury/http-routes";
+import { treasuryRailsHttpRoutes } from "./routers/treasury/rails-http-routes";
 
 type Caller = ReturnType<typeof createCaller>;
 
@@ -38,6 +43,8 @@ export type HttpRoute = {
   successStatus: 200 | 201;
   /** Set when the call returns a FileDownload: the response streams that file instead of JSON. */
   file?: { contentType: string };
+  /** Set when the call returns a TextDownload (e.g. a CSV report): the response is that text, as an attachment. */
+  text?: { contentType: string };
   call(
     caller: Caller,
     request: { params: Record<string, string>; body: unknown; query: URLSearchParams },
@@ -46,6 +53,9 @@ export type HttpRoute = {
 
 /** A file a route answers with (see HttpRoute.file); the shape of fileDownloadOutput. */
 export type FileDownload = z.infer<typeof fileDownloadOutput>;
+
+/** Text a route answers with as a download (see HttpRoute.text). */
+export type TextDownload = { fileName: string; content: string };
 
 /** The named query parameters that are present, for a procedure's input (absent ones stay absent). */
 function fromQuery<T>(query: URLSearchParams, names: string[]): T {
@@ -80,14 +90,20 @@ export const httpRoutes: HttpRoute[] = [
   {
     method: "GET",
     path: "/ventures/{id}",
-    summary: "Read one venture, with its stage and provisioning status.",
+    summary:
+      "Read one venture: its lifecycle stage, provisioning status and KPIs from the ledger (revenue, spend, burn and runway over the last 30 days).",
     tag: "ventures",
-    output: ventureOutput,
+    output: ventureDetailOutput,
     successStatus: 200,
     call: (caller, { params }) => caller.orchestration.getVenture({ ventureId: params.id! }),
   },
   ...orchestrationHttpRoutes,
+  ...artifactsHttpRoutes,
+  ...complianceHttpRoutes,
   ...treasuryHttpRoutes,
+  ...treasuryRailsHttpRoutes,
+  ...treasuryFundingHttpRoutes,
+  ...notificationsHttpRoutes,
   {
     method: "GET",
     path: "/control",
@@ -209,6 +225,18 @@ export function fileResponse(file: FileDownload, correlationId: string): Respons
   });
 }
 
+/** A text answer (a CSV report) as an attachment with its file name. */
+export function textResponse(text: TextDownload, contentType: string, correlationId: string): Response {
+  return new Response(text.content, {
+    status: 200,
+    headers: {
+      "content-type": contentType,
+      "content-disposition": `attachment; filename="${text.fileName.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
+      "x-correlation-id": correlationId,
+    },
+  });
+}
+
 function match(route: HttpRoute, method: string, path: string): Record<string, string> | null {
   if (route.method !== method) return null;
   const want = route.path.split("/").filter(Boolean);
@@ -286,6 +314,7 @@ export async function handleHttpApi(request: Request, path: string, ctx: TrpcCon
       query: new URL(request.url).searchParams,
     });
     if (route.file) return fileResponse(result as FileDownload, ctx.correlationId);
+    if (route.text) return textResponse(result as TextDownload, route.text.contentType, ctx.correlationId);
     return new Response(jsonBody(result), {
       status: route.successStatus,
       headers: { "content-type": "application/json", "x-correlation-id": ctx.correlationId },

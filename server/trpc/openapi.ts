@@ -40,6 +40,8 @@ const errorSchema = {
 };
 
 function operation(route: HttpRoute) {
+  // A route that answers with a file or a text download documents its media type, not JSON.
+  const download = route.file ?? route.text;
   const parameters = [
     ...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
@@ -48,10 +50,10 @@ function operation(route: HttpRoute) {
       schema: { type: "string" },
     })),
     ...(route.query
-      ? Object.keys((route.query as z.ZodObject).shape).map((name) => ({
+      ? Object.entries((route.query as z.ZodObject).shape).map(([name, schema]) => ({
           name,
           in: "query",
-          required: true,
+          required: !(schema as z.ZodType).safeParse(undefined).success,
           schema: { type: "string" },
         }))
       : []),
@@ -85,12 +87,8 @@ function operation(route: HttpRoute) {
     responses: {
       [String(route.successStatus)]: {
         description: "OK",
-        content: route.file
-          ? {
-              [route.file.contentType]: {
-                schema: { type: "string", contentMediaType: route.file.contentType },
-              },
-            }
+        content: download
+          ? { [download.contentType]: { schema: { type: "string", contentMediaType: download.contentType } } }
           : { "application/json": { schema: jsonSchema(route.output, "output") } },
       },
       ...errors,

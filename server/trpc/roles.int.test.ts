@@ -2,9 +2,12 @@
 // portfolio and signed out. A procedure added without an entry here fails this test.
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { artifactsMatrixFixture, landingPageIr } from "@/server/contexts/artifacts/testing";
 import { complianceMatrixFixture } from "@/server/contexts/compliance/testing";
+import { notificationsMatrixFixture } from "@/server/contexts/notifications/testing";
 import { createVenture } from "@/server/contexts/orchestration/create-venture";
 import { treasuryMatrixFixture } from "@/server/contexts/treasury/intents/testing";
+import { railsMatrixFixture } from "@/server/contexts/treasury/rails/testing";
 import type { Role } from "@/server/shared/events/catalog";
 import { openTestServices, type TestServices } from "@/test/services";
 import { type RoleFixture, roleFixture } from "./fixtures";
@@ -187,6 +190,26 @@ const matrix: Record<
     allowed: ["auditor", "admin"],
     input: (f) => ({ portfolioId: f.portfolioId, packId: compliance.packId }),
   },
+  // Personal data (COMPL-004/005): auditors and admins export a subject's data, only admins erase
+  // (a second erasure of the same subject changes nothing, hence "ok" for whoever comes after).
+  "compliance.exportSubjectData": {
+    allowed: ["auditor", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, subject: compliance.subjectEmail }),
+  },
+  "compliance.eraseSubject": {
+    allowed: ["admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, subject: compliance.erasableSubjectId }),
+  },
+  // Findings (COMPL-006): auditors and admins change their status; the same status again is a no-op.
+  "compliance.updateFinding": {
+    allowed: ["auditor", "admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      findingId: compliance.findingId,
+      status: "acknowledged",
+      note: "matrix",
+    }),
+  },
   // Treasury (TREAS-001/006/007): founders and admins request money, finance controllers and
   // admins decide and freeze, every role reads. The four-eyes intent takes the finance
   // controller's then the admin's approval; each deny call gets a pending intent of its own.
@@ -232,6 +255,154 @@ const matrix: Record<
     }),
   },
   "treasury.getFreezes": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  // Funding and reports (ADR 0012): finance controllers and admins deposit capital, founders and
+  // admins request allocations (money intents; each call a new one), every role reads balances,
+  // reports and the dashboard.
+  "treasury.deposit": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      amountMinor: "100000",
+      currency: "USD",
+      source: "Matrix capital",
+    }),
+  },
+  "treasury.listDeposits": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "treasury.allocate": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, amountMinor: "1000", currency: "USD", reason: "Matrix budget" }),
+  },
+  "treasury.listAllocations": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "treasury.ventureBalances": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
+  "treasury.trialBalance": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "treasury.profitAndLoss": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "treasury.runway": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId, windowDays: 7 }) },
+  "treasury.dailySeries": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "treasury.reportCsv": {
+    allowed: everyone,
+    input: (f) => ({ portfolioId: f.portfolioId, report: "trial-balance" }),
+  },
+  "dashboard.overview": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "dashboard.ventures": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "dashboard.series": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId, days: 14 }) },
+  "dashboard.activity": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId, limit: 10 }) },
+  // Rails (ADR 0011): finance controllers and admins reconcile and read the runs; founders and
+  // admins take sandbox payments (a new idempotency key per call).
+  "treasury.reconcile": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, freezeOnBreak: false }),
+  },
+  "treasury.listReconciliations": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId }),
+  },
+  "treasury.getReconciliation": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, runId: rails.runId }),
+  },
+  "treasury.receiveSandboxPayment": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      ventureId: f.ventureId,
+      amountMinor: "1500",
+      currency: "USD",
+      customer: "matrix customer",
+      idempotencyKey: `matrix-pay-${Math.random().toString(36).slice(2, 10)}`,
+    }),
+  },
+  // Notifications (CTRL-006): everyone reads and marks their own; webhooks are for admins. A
+  // second disable of the same endpoint is a no-op, hence "ok".
+  "notifications.list": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "notifications.markRead": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId, all: true }) },
+  "notifications.feed": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "notifications.listWebhooks": { allowed: ["admin"], input: (f) => ({ portfolioId: f.portfolioId }) },
+  "notifications.registerWebhook": {
+    allowed: ["admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      url: "https://hooks.example.test/matrix",
+      eventTypes: ["finding.raised"],
+    }),
+  },
+  "notifications.disableWebhook": {
+    allowed: ["admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, endpointId: hooks.endpointId }),
+  },
+  "notifications.listWebhookDeliveries": {
+    allowed: ["admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, endpointId: hooks.endpointId }),
+  },
+  // Artifacts (ARTIF-001…007): founders and admins write, build, review and publish; every role
+  // reads. State-changing procedures get an artifact of their own per call (written by someone
+  // else, so separation of duties lets every allowed role review it).
+  "artifacts.create": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({
+      ventureId: f.ventureId,
+      ir: landingPageIr({ sections: 1, title: `Matrix ${Math.random().toString(36).slice(2, 9)}` }),
+    }),
+  },
+  "artifacts.addVersion": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({
+      ventureId: f.ventureId,
+      artifactId: arts.artifactId,
+      ir: landingPageIr({ sections: 1, title: `Matrix v ${Math.random().toString(36).slice(2, 9)}` }),
+    }),
+  },
+  "artifacts.list": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
+  "artifacts.get": {
+    allowed: everyone,
+    input: (f) => ({ ventureId: f.ventureId, artifactId: arts.artifactId }),
+  },
+  "artifacts.requestBuild": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, artifactId: arts.artifactId }),
+  },
+  "artifacts.getBuild": {
+    allowed: everyone,
+    input: (f) => ({ ventureId: f.ventureId, artifactId: arts.artifactId, buildId: arts.buildId }),
+  },
+  "artifacts.buildFile": {
+    allowed: everyone,
+    input: (f) => ({
+      ventureId: f.ventureId,
+      artifactId: arts.artifactId,
+      buildId: arts.buildId,
+      name: "index.html",
+    }),
+  },
+  "artifacts.bundleFile": {
+    allowed: everyone,
+    input: (f) => ({ ventureId: f.ventureId, artifactId: arts.artifactId, buildId: arts.buildId }),
+  },
+  "artifacts.diff": {
+    allowed: everyone,
+    input: (f) => ({ ventureId: f.ventureId, artifactId: arts.artifactId, from: 1, to: 1 }),
+  },
+  "artifacts.submitForReview": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, artifactId: arts.nextBuilt() }),
+  },
+  "artifacts.approve": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, artifactId: arts.nextInReview() }),
+  },
+  "artifacts.requestChanges": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({
+      ventureId: f.ventureId,
+      artifactId: arts.nextInReviewForChanges(),
+      note: "Please fix the hero",
+    }),
+  },
+  "artifacts.publish": {
+    allowed: ["founder", "admin"],
+    input: (f) => ({ ventureId: f.ventureId, artifactId: arts.nextApproved() }),
+  },
+  // Any signed-in person may ask; only members of the artifact's portfolio get an answer.
+  "artifacts.locate": { allowed: "signed_in", input: () => ({ artifactId: arts.artifactId }) },
   "compliance.evidencePackFile": {
     allowed: ["auditor", "admin"],
     input: (f) => ({ portfolioId: f.portfolioId, packId: compliance.packId }),
@@ -246,6 +417,12 @@ let compliance: Awaited<ReturnType<typeof complianceMatrixFixture>>;
 let work: Awaited<ReturnType<typeof orchestrationMatrixFixture>>;
 /** A four-eyes intent, pending intents to deny and a venture to freeze, for the treasury procedures. */
 let money: Awaited<ReturnType<typeof treasuryMatrixFixture>>;
+/** A reconciliation run of the fixture's portfolio, for the reconciliation procedures. */
+let rails: Awaited<ReturnType<typeof railsMatrixFixture>>;
+/** A webhook endpoint of the fixture's portfolio, for the webhook procedures. */
+let hooks: Awaited<ReturnType<typeof notificationsMatrixFixture>>;
+/** Artifacts written by someone else: one built, and one per call in each state the review procedures need. */
+let arts: Awaited<ReturnType<typeof artifactsMatrixFixture>>;
 
 beforeAll(async () => {
   s = await openTestServices();
@@ -261,6 +438,9 @@ beforeAll(async () => {
   f = { ...base, ventureId: venture.id };
   compliance = await complianceMatrixFixture(s.db, f.portfolioId);
   work = await orchestrationMatrixFixture(s.db, f.portfolioId, f.ventureId);
+  rails = await railsMatrixFixture(s.db, f.portfolioId);
+  hooks = await notificationsMatrixFixture(s.db, f.portfolioId);
+  arts = await artifactsMatrixFixture(s.db, f.ventureId, s.env.CHROMIUM_PATH);
   money = await treasuryMatrixFixture(s.db, {
     portfolioId: f.portfolioId,
     ventureId: f.ventureId,

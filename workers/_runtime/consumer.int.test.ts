@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPortfolio } from "@/server/contexts/orchestration/create-portfolio";
 import { createVenture } from "@/server/contexts/orchestration/create-venture";
 import { getVenture } from "@/server/contexts/orchestration/get-venture";
-import { readEvents } from "@/server/shared/events/store";
+import { readEvents, sealEvents } from "@/server/shared/events/store";
 import { openTestServices, type TestServices } from "@/test/services";
 import { ventureProvisioning } from "../orchestrator/venture-provisioning";
 import { startOutboxRelay } from "../outbox-relay/relay";
@@ -77,6 +77,7 @@ describe("round trip: command → event + outbox → JetStream → worker → re
       return v?.status === "ready" ? v : null;
     });
     expect(ready.version).toBe(2);
+    await sealEvents(s.db); // the relay may not have sealed the provisioning event yet
     const events = await readEvents(s.db, { correlationId: "cor_rt" });
     const created = events.find((e) => e.type === "orchestration.venture_created")!;
     const provisioned = events.find((e) => e.type === "orchestration.venture_provisioned")!;

@@ -2,8 +2,6 @@
 // orchestrator and agent-runtime processes run a DAG while this test kills them with SIGKILL at
 // random moments and restarts them. Afterwards every task has succeeded exactly once, dependencies
 // were respected, no run was started twice, and no model call's cost was posted twice.
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { submitWorkstream } from "@/server/contexts/orchestration/submit-workstream";
 import {
@@ -12,62 +10,31 @@ import {
   readyVenture,
 } from "@/server/contexts/orchestration/testing/fixtures";
 import { openTestServices, type TestServices } from "@/test/services";
+import { WorkerProcess } from "@/test/worker-processes";
 import type { Stoppable } from "../_runtime/worker";
 import { startOutboxRelay } from "../outbox-relay/relay";
 
 let s: TestServices;
 let relay: Stoppable;
-const root = path.resolve(import.meta.dirname, "../..");
 const logs: string[] = [];
 
-type Worker = {
-  name: "orchestrator" | "agent-runtime";
-  child: ChildProcess | null;
-  starts: number;
-  kills: number;
+const workerEnv = () => ({
+  DATABASE_URL: s.databaseUrl,
+  VENTURE_NAMESPACE: s.namespace,
+  LOG_LEVEL: "warn",
+  WORKER_HEARTBEAT_MS: "500",
+  AGENT_LEASE_MS: "1500",
+  ORCHESTRATOR_DISPATCH_TIMEOUT_MS: "8000",
+  ORCHESTRATOR_GLOBAL_CONCURRENCY: "16",
+});
+const keep = (line: string) => {
+  logs.push(line);
+  if (logs.length > 400) logs.shift();
 };
-const workers: Record<Worker["name"], Worker> = {
-  orchestrator: { name: "orchestrator", child: null, starts: 0, kills: 0 },
-  "agent-runtime": { name: "agent-runtime", child: null, starts: 0, kills: 0 },
+const workers = {
+  orchestrator: new WorkerProcess("orchestrator", { env: workerEnv, onOutput: keep }),
+  "agent-runtime": new WorkerProcess("agent-runtime", { env: workerEnv, onOutput: keep }),
 };
-
-function start(worker: Worker): void {
-  // node with tsx's loader in-process (not the tsx CLI, which would put a second process between
-  // the signal and the worker).
-  const child = spawn(process.execPath, ["--import", "tsx", `workers/${worker.name}/main.ts`], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: s.databaseUrl,
-      VENTURE_NAMESPACE: s.namespace,
-      LOG_LEVEL: "warn",
-      WORKER_HEARTBEAT_MS: "500",
-      AGENT_LEASE_MS: "1500",
-      ORCHESTRATOR_DISPATCH_TIMEOUT_MS: "8000",
-      ORCHESTRATOR_GLOBAL_CONCURRENCY: "16",
-      VENTURE_ENV_LOADED: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const keep = (chunk: Buffer) => {
-    logs.push(`[${worker.name}] ${chunk.toString().trim()}`);
-    if (logs.length > 400) logs.shift();
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  worker.child = child;
-  worker.starts++;
-}
-
-async function kill(worker: Worker): Promise<void> {
-  const child = worker.child;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-  worker.kills++;
-  worker.child = null;
-}
 
 beforeAll(async () => {
   s = await openTestServices();
@@ -75,7 +42,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const worker of Object.values(workers)) await kill(worker);
+  for (const worker of Object.values(workers)) await worker.kill();
   await relay?.stop();
   await s?.close();
 });
@@ -125,8 +92,8 @@ describe("kill -9 of the orchestrator and the agent runtime at random points", (
       title: "Crash",
       tasks,
     });
-    start(workers.orchestrator);
-    start(workers["agent-runtime"]);
+    workers.orchestrator.start();
+    workers["agent-runtime"].start();
 
     // Chaos: while work remains, every 0.5–2 s kill one of the two at random, restart it shortly after.
     const deadline = Date.now() + 150_000;
@@ -136,18 +103,15 @@ describe("kill -9 of the orchestrator and the agent runtime at random points", (
         "SELECT count(*)::int AS n FROM tasks WHERE workstream_id = $1 AND status <> 'succeeded'",
         submitted.workstreamId,
       );
-    const running = async (worker: Worker) =>
-      worker.child?.pid !== undefined &&
-      (await count("SELECT count(*)::int AS n FROM worker_heartbeats WHERE pid = $1", worker.child.pid)) > 0;
     while ((await open()) > 0 && chaos < 6 && Date.now() < deadline) {
       const victim = Math.random() < 0.5 ? workers.orchestrator : workers["agent-runtime"];
       // Kill only a process that is up and working (its heartbeat is in), after a random moment of work.
-      await eventually(() => running(victim), 30_000, `${victim.name} up`);
+      await eventually(() => victim.heartbeatSeen(s.db), 30_000, `${victim.name} up`);
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 1_300));
-      await kill(victim);
+      await victim.kill();
       chaos++;
       await new Promise((r) => setTimeout(r, Math.random() * 500));
-      start(victim);
+      victim.start();
     }
     try {
       await eventually(

@@ -6,15 +6,14 @@
 // the loop wakes when they commit; a tick covers notifications lost while the listener reconnects.
 // The wake-up flag is the only thing held in memory, and it is only a hint: every pass reads its
 // inputs from PostgreSQL, so a restarted orchestrator continues where the last one stopped.
-import pg from "pg";
 import { runDispatchPass } from "@/server/contexts/orchestration/dispatch-pass";
 import { sweepTimers } from "@/server/contexts/orchestration/sweep-timers";
 import { type BudgetReader, ledgerBudgetReader } from "@/server/contexts/orchestration/venture-budget";
 import { type Clock, systemClock } from "@/server/shared/clock";
-import { poolConfigFromUrl } from "@/server/shared/database-url";
 import type { Db } from "@/server/shared/db";
 import type { Logger } from "@/server/shared/logger";
 import { alwaysOpenGate, type DispatchGate } from "../_runtime/gate";
+import { listenForNotifications } from "../_runtime/pg-listener";
 import type { Stoppable } from "../_runtime/worker";
 
 export type SchedulerOptions = {
@@ -60,12 +59,14 @@ export async function startScheduler(
     wake?.();
   };
 
-  // LISTEN needs a dedicated connection; the pool cannot hold one.
-  const listener = new pg.Client(poolConfigFromUrl(services.env.DATABASE_URL));
-  listener.on("error", (error) => log.warn({ err: error.message }, "scheduler listener error"));
-  listener.on("notification", signal);
-  await listener.connect();
-  await listener.query("LISTEN venture_schedule");
+  // LISTEN needs a dedicated connection; the pool cannot hold one. It reconnects after a PostgreSQL
+  // restart and wakes the loop once it listens again.
+  const listener = await listenForNotifications({
+    databaseUrl: services.env.DATABASE_URL,
+    channel: "venture_schedule",
+    log,
+    onNotify: signal,
+  });
 
   let lastSweep = 0;
   const loop = async () => {
@@ -131,7 +132,7 @@ export async function startScheduler(
       stopped = true;
       wake?.();
       await done;
-      await listener.end().catch(() => {});
+      await listener.stop();
     },
   };
 }

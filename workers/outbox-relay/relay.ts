@@ -6,10 +6,9 @@
 //    commit republishes the same events with the same sequences; JetStream's duplicate window and
 //    the consumers' inbox make that harmless.
 import { jetstream } from "@nats-io/jetstream";
-import pg from "pg";
-import { poolConfigFromUrl } from "@/server/shared/database-url";
 import { withTransaction } from "@/server/shared/db";
 import { readEvents, sealEvents } from "@/server/shared/events/store";
+import { listenForNotifications } from "../_runtime/pg-listener";
 import type { WorkerServices } from "../_runtime/services";
 import type { Stoppable } from "../_runtime/worker";
 
@@ -41,15 +40,17 @@ export async function startOutboxRelay(
   let wake: (() => void) | null = null;
   let pending = true;
 
-  // LISTEN needs a dedicated connection; Prisma's pool cannot hold one.
-  const listener = new pg.Client(poolConfigFromUrl(services.env.DATABASE_URL));
-  await listener.connect();
-  listener.on("notification", () => {
-    pending = true;
-    wake?.();
+  // LISTEN needs a dedicated connection; Prisma's pool cannot hold one. It reconnects after a
+  // PostgreSQL restart and wakes the loop once it listens again.
+  const listener = await listenForNotifications({
+    databaseUrl: services.env.DATABASE_URL,
+    channel: "venture_outbox",
+    log,
+    onNotify: () => {
+      pending = true;
+      wake?.();
+    },
   });
-  listener.on("error", (error) => log.warn({ err: error.message }, "relay listener error"));
-  await listener.query("LISTEN venture_outbox");
 
   const publishOnce = async (): Promise<number> =>
     withTransaction(db, async (tx) => {
@@ -158,7 +159,7 @@ export async function startOutboxRelay(
       stopped = true;
       wake?.();
       await done;
-      await listener.end().catch(() => {});
+      await listener.stop();
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { Db } from "@/server/shared/db";
 import { AppError } from "@/server/shared/errors";
 import { chainHash } from "@/server/shared/events/chain";
+import { type OpenedPersonalData, openPersonalData } from "@/server/shared/events/personal-data-store";
 import { chainHead } from "@/server/shared/events/store";
 
 export type AuditEventSummary = {
@@ -127,7 +128,10 @@ export type AuditEventDetail = AuditEventSummary & {
   portfolioId: string | null;
   causationId: string | null;
   schemaVersion: number;
+  /** The payload as this reader may see it: personal fields opened, withheld or "[erased]". */
   payload: unknown;
+  /** Whose personal data the event holds and how it reads here; null when it holds none. */
+  personalData: OpenedPersonalData | null;
   envelope: string;
   prevHash: string;
   sealedAt: Date;
@@ -149,6 +153,8 @@ export async function getAuditEvent(options: {
   db: Db;
   portfolioId: string;
   sequence: number;
+  /** The reader may see personal data (personal_data.read); otherwise it shows as withheld. */
+  revealPersonalData?: boolean;
 }): Promise<AuditEventDetail> {
   const rows = await options.db.$queryRawUnsafe<DetailRow[]>(
     `SELECT sequence, id, type, stream_type, stream_id, occurred_at, actor_type, actor_id, correlation_id, hash,
@@ -178,12 +184,16 @@ export async function getAuditEvent(options: {
     payload: unknown;
   };
   const previous = neighbour(-1);
+  const [opened] = await openPersonalData(options.db, [{ id: row.id, payload: envelope.payload }], {
+    reveal: options.revealPersonalData === true,
+  });
   return {
     ...toSummary(row),
     portfolioId: row.portfolio_id,
     causationId: envelope.causationId,
     schemaVersion: envelope.schemaVersion,
-    payload: envelope.payload,
+    payload: opened!.payload,
+    personalData: opened!.personalData,
     envelope: row.envelope,
     prevHash: row.prev_hash,
     sealedAt: row.sealed_at,

@@ -13,6 +13,7 @@ import type { Clock } from "@/server/shared/clock";
 import type { Db } from "@/server/shared/db";
 import { AppError, invariant } from "@/server/shared/errors";
 import { ChainVerifier, genesisHash } from "@/server/shared/events/chain";
+import { personalDataSectionOf } from "@/server/shared/events/personal-data";
 import { chainHead } from "@/server/shared/events/store";
 import type { CheckpointCopies } from "./checkpoint-copies";
 import type { AuditKeyring } from "./keyring";
@@ -20,6 +21,7 @@ import {
   archiveOrder,
   isApprovalEventType,
   type PackManifest,
+  type PersonalDataLine,
   packFiles,
   packFormat,
   packReadme,
@@ -110,9 +112,11 @@ export async function buildEvidencePack(options: {
       refuse(`the checkpoint at sequence ${anchorSequence} does not match the stored chain there`);
     }
 
-    // events.jsonl and approvals.jsonl in one pass, verifying the chain as it goes.
+    // events.jsonl and approvals.jsonl in one pass, verifying the chain as it goes, and noting
+    // whose sealed personal data the events hold and which erasures they record.
     const verifier = new ChainVerifier({ sequence: anchorSequence, hash: anchorHash });
     const portfolios = new Set<string>();
+    const personal = new PersonalDataTally();
     const approvals = new HashingWriter(path.join(buildDir, packFiles.approvals));
     try {
       await write(packFiles.events, async (out) => {
@@ -146,6 +150,7 @@ export async function buildEvidencePack(options: {
             await out.write(text);
             if (isApprovalEventType(row.type)) await approvals.write(text);
             if (row.portfolio_id) portfolios.add(row.portfolio_id);
+            personal.add(line.sequence, row.type, row.envelope);
           }
           after = Number(rows.at(-1)!.sequence);
           if (verifier.checked - lastProgress >= 20_000) {
@@ -197,6 +202,12 @@ export async function buildEvidencePack(options: {
     await write(packFiles.keys, async (out) => {
       await out.write(`${JSON.stringify({ keys: await listAuditKeys({ db }) }, null, 2)}\n`);
     });
+
+    if (await tableExists(db, "personal_data_subjects")) {
+      await write(packFiles.personalData, (out) => personal.write(db, out));
+    } else {
+      absent.push({ part: "personal data", reason: "this deployment has no personal_data_subjects table" });
+    }
 
     progress("policies", verifier.checked, eventsTotal);
     if (await tableExists(db, "policy_versions")) {
@@ -591,6 +602,82 @@ async function writeLedger(
       );
     }
   });
+}
+
+/**
+ * Whose sealed personal data the pack's events hold (by subject and key) and the erasures they
+ * record; written as personal-data.jsonl with each key's state when the pack is built.
+ */
+class PersonalDataTally {
+  private readonly keys = new Map<
+    string,
+    { subjectType: PersonalDataLine["subjectType"]; subjectId: string; keyId: string; events: number }
+  >();
+  private readonly erasures = new Map<string, { sequence: number; occurredAt: string }>();
+
+  add(sequence: number, type: string, envelope: string): void {
+    // Cheap test first: most events hold no personal data and are not parsed again.
+    const erasure = type === "compliance.subject_erased";
+    if (!erasure && !envelope.includes('"pii":{')) return;
+    const parsed = JSON.parse(envelope) as { occurredAt: string; payload: Record<string, unknown> };
+    if (erasure) {
+      const p = parsed.payload as {
+        subjectType: PersonalDataLine["subjectType"];
+        subjectId: string;
+        keyId: string;
+      };
+      const key = `${p.subjectId}|${p.keyId}`;
+      this.erasures.set(key, { sequence, occurredAt: parsed.occurredAt });
+      if (!this.keys.has(key))
+        this.keys.set(key, { subjectType: p.subjectType, subjectId: p.subjectId, keyId: p.keyId, events: 0 });
+      return;
+    }
+    const section = personalDataSectionOf(parsed.payload);
+    if (!section) return;
+    const key = `${section.subjectId}|${section.keyId}`;
+    const entry = this.keys.get(key) ?? {
+      subjectType: section.subjectType,
+      subjectId: section.subjectId,
+      keyId: section.keyId,
+      events: 0,
+    };
+    entry.events++;
+    this.keys.set(key, entry);
+  }
+
+  async write(db: Db, out: HashingWriter): Promise<void> {
+    const subjectIds = [...new Set([...this.keys.values()].map((k) => k.subjectId))];
+    const rows =
+      subjectIds.length === 0
+        ? []
+        : await db.$queryRawUnsafe<
+            Array<{ subject_id: string; key_id: string; live: boolean; erased_at: Date | null }>
+          >(
+            `SELECT subject_id, key_id, wrapped_key IS NOT NULL AS live, erased_at FROM personal_data_subjects
+              WHERE subject_id = ANY($1::text[])`,
+            subjectIds,
+          );
+    const current = new Map(rows.map((r) => [r.subject_id, r]));
+    const lines = [...this.keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [key, k] of lines) {
+      const row = current.get(k.subjectId);
+      const active = row?.live === true && row.key_id === k.keyId;
+      const erasure = this.erasures.get(key) ?? null;
+      const line: PersonalDataLine = {
+        subjectType: k.subjectType,
+        subjectId: k.subjectId,
+        keyId: k.keyId,
+        events: k.events,
+        state: active ? "active" : "erased",
+        erasedAt: active
+          ? null
+          : (erasure?.occurredAt ??
+            (row?.key_id === k.keyId ? (row.erased_at?.toISOString() ?? null) : null)),
+        erasureSequence: erasure?.sequence ?? null,
+      };
+      await out.write(`${JSON.stringify(line)}\n`);
+    }
+  }
 }
 
 /** A file written through a 1 MB buffer, hashed as it goes. */

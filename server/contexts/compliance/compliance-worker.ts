@@ -15,9 +15,11 @@ import {
   ensureCheckpointStream,
   jetStreamCopies,
 } from "./checkpoint-copies";
+import { runContinuousChecks } from "./continuous-checks";
 import { buildNextEvidencePack } from "./evidence-packs";
 import { AuditKeyring } from "./keyring";
-import type { ComplianceSettings } from "./settings";
+import { applyRetention } from "./retention";
+import { type ComplianceSettings, defaultComplianceSettings } from "./settings";
 import {
   listCheckpoints,
   type SignCheckpointResult,
@@ -60,7 +62,15 @@ export async function startComplianceWorker(
     verificationsFailed: 0,
     packsBuilt: 0,
     packsFailed: 0,
+    findingsRaised: 0,
+    subjectsErasedByRetention: 0,
   };
+  const findingsEveryMs =
+    (settings.findingsEverySeconds ?? defaultComplianceSettings.findingsEverySeconds) * 1_000;
+  const retentionEveryMs =
+    (settings.retentionEverySeconds ?? defaultComplianceSettings.retentionEverySeconds) * 1_000;
+  let nextChecksAt = 0;
+  let nextRetentionAt = 0;
 
   // Copies a previous run could not write (the row is committed first, so they may lag).
   let pendingCopies: SignCheckpointResult["failedCopies"] = [];
@@ -168,6 +178,28 @@ export async function startComplianceWorker(
             stats.packsFailed++;
             log.warn({ packId: pack.id, error: pack.error }, "evidence pack failed");
           }
+        }
+        // Continuous findings checks (COMPL-006) and retention (COMPL-005), each on its own period.
+        if (Date.now() >= nextChecksAt) {
+          nextChecksAt = Date.now() + findingsEveryMs;
+          const checks = await runContinuousChecks({ db });
+          stats.findingsRaised += checks.raised.length;
+          if (checks.raised.length > 0) {
+            log.warn(
+              { findings: checks.raised.map((f) => f.dedupeKey) },
+              "continuous checks raised findings",
+            );
+          }
+        }
+        if (
+          settings.retention &&
+          Object.keys(settings.retention).length > 0 &&
+          Date.now() >= nextRetentionAt
+        ) {
+          nextRetentionAt = Date.now() + retentionEveryMs;
+          const erased = (await applyRetention({ db, rules: settings.retention })).filter((e) => e.erased);
+          stats.subjectsErasedByRetention += erased.length;
+          if (erased.length > 0) log.info({ subjects: erased.length }, "personal data erased by retention");
         }
       } catch (error) {
         log.error(

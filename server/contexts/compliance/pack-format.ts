@@ -17,6 +17,7 @@ export const packFiles = {
   checkpoints: "checkpoints.jsonl",
   approvals: "approvals.jsonl",
   events: "events.jsonl",
+  personalData: "personal-data.jsonl",
   policyVersions: "policy-versions.jsonl",
   findings: "findings.jsonl",
   ledgerAccounts: "ledger/accounts.jsonl",
@@ -36,6 +37,7 @@ export const archiveOrder: PackFile[] = [
   packFiles.checkpoints,
   packFiles.approvals,
   packFiles.events,
+  packFiles.personalData,
   packFiles.policyVersions,
   packFiles.findings,
   packFiles.ledgerAccounts,
@@ -187,6 +189,28 @@ export const policyVersionLineSchema = z
   .strict();
 
 /**
+ * One line of personal-data.jsonl per data subject and key whose sealed data the pack's events
+ * hold, or whose erasure is in the pack (COMPL-005): whether that key still exists when the pack
+ * was built. Erased sections read "[erased]" for everyone, forever; active ones are still only
+ * ciphertext in the pack (personal data never leaves in clear with evidence).
+ */
+export const personalDataLineSchema = z
+  .object({
+    subjectType: z.enum(["person", "customer", "contact"]),
+    subjectId: z.string().min(1),
+    keyId: z.string().min(1),
+    /** Events of the pack holding a section sealed with this key. */
+    events: z.number().int().nonnegative(),
+    state: z.enum(["active", "erased"]),
+    erasedAt: z.string().nullable(),
+    /** The compliance.subject_erased event that destroyed the key, when it is in the pack. */
+    erasureSequence: z.number().int().positive().nullable(),
+  })
+  .strict();
+
+export type PersonalDataLine = z.infer<typeof personalDataLineSchema>;
+
+/**
  * Event types copied to approvals.jsonl: money intents and every approval decision, whichever
  * context records them (the types are matched by name, so contexts added later are included).
  */
@@ -210,6 +234,8 @@ checkpoints.jsonl    signed checkpoints of the hash chain inside the pack's rang
 events.jsonl         the stored events, one per line: sequence, id, envelope (the canonical JSON the
                      hash covers), prevHash, hash = SHA-256(prevHash "|" sequence "|" envelope).
 approvals.jsonl      the money-intent and approval events of the period (copies of events.jsonl lines).
+personal-data.jsonl  the data subjects whose personal data the events hold, sealed (AES-256-GCM, a key
+                     per subject): "erased" where the key was destroyed, so it reads "[erased]".
 policy-versions.jsonl  the policy versions in force during the period.
 findings.jsonl       findings raised up to the end of the period.
 ledger/              accounts, postings up to the period end, the trial balance recomputed from the

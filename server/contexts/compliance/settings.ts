@@ -3,6 +3,7 @@
 // are not set on their own sit beside the signing keys under .data/.
 import path from "node:path";
 import type { Env } from "@/server/shared/env";
+import { parseRetentionRules, type RetentionRules } from "./retention";
 
 export type ComplianceSettings = {
   /** Private signing keys and keyring.json. */
@@ -21,6 +22,12 @@ export type ComplianceSettings = {
   keyRotationDays: number;
   /** Retention of the JetStream copy of checkpoints. */
   checkpointStreamDays: number;
+  /** Personal data kept per subject type, in days after the subject's last activity (COMPL-005). */
+  retention?: RetentionRules;
+  /** How often the retention job looks for subjects past their retention. */
+  retentionEverySeconds?: number;
+  /** How often the continuous findings checks run (COMPL-006). */
+  findingsEverySeconds?: number;
 };
 
 export const defaultComplianceSettings = {
@@ -29,9 +36,13 @@ export const defaultComplianceSettings = {
   verifyEverySeconds: 3_600,
   keyRotationDays: 90,
   checkpointStreamDays: 400,
+  retentionEverySeconds: 3_600,
+  findingsEverySeconds: 60,
 } as const;
 
-export function complianceSettings(env: Pick<Env, "AUDIT_SIGNING_KEY_PATH">): ComplianceSettings {
+export function complianceSettings(
+  env: Pick<Env, "AUDIT_SIGNING_KEY_PATH"> & Partial<Pick<Env, "PII_RETENTION_DAYS">>,
+): ComplianceSettings {
   const keyDir = path.resolve(env.AUDIT_SIGNING_KEY_PATH);
   const dataDir = path.dirname(keyDir);
   return {
@@ -39,5 +50,6 @@ export function complianceSettings(env: Pick<Env, "AUDIT_SIGNING_KEY_PATH">): Co
     checkpointDir: path.join(dataDir, "checkpoints"),
     packDir: path.join(dataDir, "packs"),
     ...defaultComplianceSettings,
+    retention: parseRetentionRules(env.PII_RETENTION_DAYS ?? ""),
   };
 }

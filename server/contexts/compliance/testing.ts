@@ -4,6 +4,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { grantMembership } from "@/server/contexts/identity/grant-membership";
+import { registerUser } from "@/server/contexts/identity/register-user";
 import { type Clock, fixedClock } from "@/server/shared/clock";
 import { type Db, withTransaction } from "@/server/shared/db";
 import { chainHash } from "@/server/shared/events/chain";
@@ -12,6 +14,7 @@ import { appendEvents, sealEvents } from "@/server/shared/events/store";
 import { newId } from "@/server/shared/ids";
 import { type CheckpointCopies, directoryCopies } from "./checkpoint-copies";
 import { buildNextEvidencePack, requestEvidencePack } from "./evidence-packs";
+import { raiseFinding } from "./findings";
 import { AuditKeyring } from "./keyring";
 import { signCheckpointIfDue } from "./sign-checkpoint";
 import { syncKeyring } from "./sync-keyring";
@@ -106,13 +109,58 @@ export function temporaryDir(prefix: string): string {
 
 /**
  * What the role matrix needs to call every compliance procedure: a sealed event of the portfolio,
- * a queued verification and a ready evidence pack (of a quiet period long ago, so it holds no
- * other portfolio's events).
+ * a queued verification, a ready evidence pack (of a quiet period long ago, so it holds no
+ * other portfolio's events), two members whose personal data can be exported and erased, and an
+ * open finding.
  */
 export async function complianceMatrixFixture(
   db: Db,
   portfolioId: string,
-): Promise<{ eventSequence: number; verificationId: string; packId: string }> {
+): Promise<{
+  eventSequence: number;
+  verificationId: string;
+  packId: string;
+  subjectEmail: string;
+  erasableSubjectId: string;
+  findingId: string;
+}> {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const member = async (who: string) => {
+    const email = `${who}-${tag}@example.test`;
+    const { userId } = await registerUser({
+      db,
+      actor: testActor,
+      correlationId: "cor_matrix",
+      email,
+      name: `Matrix ${who}`,
+      password: null,
+    });
+    await grantMembership({
+      db,
+      actor: testActor,
+      correlationId: "cor_matrix",
+      userId,
+      portfolioId,
+      role: "founder",
+    });
+    return { email, userId };
+  };
+  const subject = await member("dsar-subject");
+  const erasable = await member("erasable");
+  const { findingId } = await withTransaction(db, (tx) =>
+    raiseFinding(
+      tx,
+      { actor: testActor, correlationId: "cor_matrix" },
+      {
+        severity: "low",
+        kind: "matrix",
+        title: `Matrix finding ${tag}`,
+        detail: "",
+        portfolioId,
+        dedupeKey: `matrix:${tag}`,
+      },
+    ),
+  );
   await sealAll(db);
   const [event] = await db.$queryRawUnsafe<Array<{ sequence: bigint }>>(
     "SELECT min(sequence) AS sequence FROM events WHERE portfolio_id = $1",
@@ -140,7 +188,14 @@ export async function complianceMatrixFixture(
     const built = await buildNextEvidencePack({ db, keyring, copies, packDir: path.join(dir, "packs") });
     if (!built || built.id === pack.id) break;
   }
-  return { eventSequence: Number(event!.sequence), verificationId: verification.id, packId: pack.id };
+  return {
+    eventSequence: Number(event!.sequence),
+    verificationId: verification.id,
+    packId: pack.id,
+    subjectEmail: subject.email,
+    erasableSubjectId: erasable.userId,
+    findingId,
+  };
 }
 
 export { fixedClock };

@@ -251,6 +251,17 @@ async function finish(
         portfolioId: null,
       });
     }
+    if (result === null) {
+      // A verification that cannot finish is a control that is not working: someone must look.
+      await raiseFinding(tx, ctx, {
+        severity: "high",
+        kind: "audit_trail_verification_error",
+        title: "Audit trail verification could not complete",
+        detail: error ?? "",
+        owner: "admin",
+        portfolioId: null,
+      });
+    }
     if (job.trigger === "requested" && result) {
       await appendEvents(tx, ctx, [
         {

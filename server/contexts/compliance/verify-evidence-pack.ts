@@ -16,6 +16,7 @@ import {
   manifestSignatureSchema,
   type PackManifest,
   packFiles,
+  personalDataLineSchema,
   policyVersionLineSchema,
   postingLineSchema,
   statementLineSchema,
@@ -73,6 +74,8 @@ function fail(file: string, reason: string, message: string, sequence?: number):
 const maxWholeFileBytes = 64 * 1024 * 1024;
 /** Approval lines remembered to cross-check against events.jsonl; beyond this they are only self-checked. */
 const maxRememberedApprovals = 200_000;
+/** Subject keys remembered to cross-check personal-data.jsonl against events.jsonl. */
+const maxRememberedSubjectKeys = 200_000;
 
 type LedgerSums = {
   debits: bigint;
@@ -164,6 +167,13 @@ class PackState {
   approvals = new Map<number, string>();
   approvalsChecked = 0;
   eventCount = 0;
+  /** Sealed personal-data sections in events.jsonl, by "subjectId|keyId". */
+  sealedSections = new Map<string, number>();
+  /** compliance.subject_erased events in events.jsonl, by "subjectId|keyId". */
+  erasures = new Map<string, number>();
+  personalDataOverflow = false;
+  personalDataListed = new Set<string>();
+  personalDataErased = 0;
   chain: ChainVerifier | null = null;
   ledger = new Map<string, LedgerSums>();
   accounts = new Map<string, { currency: string }>();
@@ -235,6 +245,8 @@ class PackState {
       this.note(`✓ ${name}: ${this.approvalsChecked} approval events, each hashing to its stored hash`);
     } else if (name === packFiles.events) {
       this.finishEvents();
+    } else if (name === packFiles.personalData) {
+      this.finishPersonalData();
     } else if (name === packFiles.trialBalance) {
       const parsed = trialBalanceSchema.safeParse(parseJson(name, body));
       if (!parsed.success)
@@ -334,6 +346,8 @@ class PackState {
         return (line, n) => this.approvalLine(line, n);
       case packFiles.events:
         return (line, n) => this.eventLine(line, n);
+      case packFiles.personalData:
+        return (line, n) => this.personalDataLine(line, n);
       case packFiles.policyVersions:
         return (line, n) => {
           const parsed = policyVersionLineSchema.safeParse(parseJson(name, line, n));
@@ -429,6 +443,10 @@ class PackState {
         row.sequence,
       );
     }
+    // Cheap substring tests first: most events hold no personal data and are not parsed again.
+    if (row.envelope.includes('"pii":{') || row.envelope.includes('"type":"compliance.subject_erased"')) {
+      this.notePersonalData(row.sequence, row.envelope);
+    }
     const approval = this.approvals.get(row.sequence);
     if (approval !== undefined && approval !== row.hash) {
       fail(
@@ -439,6 +457,84 @@ class PackState {
       );
     }
     this.eventCount++;
+  }
+
+  /** Remembers whose sealed data an event holds, or which key it records as destroyed. */
+  private notePersonalData(sequence: number, envelope: string): void {
+    if (this.personalDataOverflow) return;
+    const parsed = JSON.parse(envelope) as { type?: unknown; payload?: Record<string, unknown> };
+    const payload = parsed.payload ?? {};
+    if (parsed.type === "compliance.subject_erased") {
+      this.erasures.set(`${String(payload.subjectId)}|${String(payload.keyId)}`, sequence);
+    } else {
+      const pii = payload.pii as { subjectId?: unknown; keyId?: unknown } | undefined;
+      if (!pii || typeof pii.subjectId !== "string" || typeof pii.keyId !== "string") return;
+      const key = `${pii.subjectId}|${pii.keyId}`;
+      this.sealedSections.set(key, (this.sealedSections.get(key) ?? 0) + 1);
+    }
+    if (this.sealedSections.size + this.erasures.size > maxRememberedSubjectKeys) {
+      // Beyond this many subjects the file is only checked against its hash in the manifest.
+      this.personalDataOverflow = true;
+      this.sealedSections.clear();
+      this.erasures.clear();
+    }
+  }
+
+  private personalDataLine(line: string, n: number): void {
+    const name = packFiles.personalData;
+    const parsed = personalDataLineSchema.safeParse(parseJson(name, line, n));
+    if (!parsed.success) fail(name, "malformed", `line ${n} of ${name} is not a data subject's key`);
+    const entry = parsed.data;
+    const key = `${entry.subjectId}|${entry.keyId}`;
+    if (this.personalDataListed.has(key)) fail(name, "malformed", `line ${n} of ${name} lists ${key} twice`);
+    this.personalDataListed.add(key);
+    if (entry.state === "erased") this.personalDataErased++;
+    if (this.personalDataOverflow) return;
+    const sections = this.sealedSections.get(key) ?? 0;
+    if (entry.events !== sections) {
+      fail(
+        name,
+        "personal_data_mismatch",
+        `${name} says ${entry.events} events hold data of subject ${entry.subjectId} under key ${entry.keyId}; ${packFiles.events} has ${sections}`,
+      );
+    }
+    const erasure = this.erasures.get(key);
+    if ((erasure ?? null) !== entry.erasureSequence) {
+      fail(
+        name,
+        "personal_data_mismatch",
+        `${name} names erasure ${entry.erasureSequence ?? "none"} for subject ${entry.subjectId} key ${entry.keyId}; ${packFiles.events} has ${erasure ?? "none"}`,
+        entry.erasureSequence ?? erasure,
+      );
+    }
+    if (erasure !== undefined && entry.state !== "erased") {
+      fail(
+        name,
+        "personal_data_mismatch",
+        `key ${entry.keyId} of subject ${entry.subjectId} was destroyed at sequence ${erasure} but is listed as ${entry.state}`,
+        erasure,
+      );
+    }
+  }
+
+  private finishPersonalData(): void {
+    if (!this.personalDataOverflow) {
+      for (const key of [...this.sealedSections.keys(), ...this.erasures.keys()]) {
+        if (!this.personalDataListed.has(key)) {
+          fail(
+            packFiles.personalData,
+            "personal_data_mismatch",
+            `${packFiles.events} holds sealed data or an erasure of ${key.replace("|", " key ")}, which ${packFiles.personalData} does not list`,
+          );
+        }
+      }
+    }
+    this.note(
+      `✓ ${packFiles.personalData}: ${this.personalDataListed.size} data-subject keys, ${this.personalDataErased} erased (their sealed fields read "[erased]"); ` +
+        (this.personalDataOverflow
+          ? "too many to cross-check, matched by hash only"
+          : `${this.erasures.size} erasure events in the pack, every sealed section accounted for`),
+    );
   }
 
   private finishEvents(): void {
@@ -565,6 +661,16 @@ class PackState {
   finish(): void {
     const manifest = this.manifest;
     if (!manifest) fail("(archive)", "layout", "the archive is empty");
+    if (
+      !this.expected.has(packFiles.personalData) &&
+      (this.sealedSections.size > 0 || this.personalDataOverflow)
+    ) {
+      fail(
+        packFiles.manifest,
+        "missing",
+        `${packFiles.events} holds sealed personal data but the pack has no ${packFiles.personalData}`,
+      );
+    }
     for (const file of this.expected.keys()) {
       if (!this.seen.has(file))
         fail(file, "missing", `${file} is listed in the manifest but not in the archive`);

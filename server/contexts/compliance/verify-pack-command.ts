@@ -4,9 +4,11 @@
 // naming the first failure, 2 on a usage error.
 import fs from "node:fs";
 import { parseArgs } from "node:util";
+import { isZip, verifyArtifactBundle } from "@/server/contexts/artifacts/verify-bundle";
 import { verifyEvidencePack } from "./verify-evidence-pack";
 
-export const verifyUsage = "venture verify <pack.tar.gz> [--key <keyId> | --public-key <file.pem>] [--quiet]";
+export const verifyUsage =
+  "venture verify <pack.tar.gz | artifact-bundle.zip> [--key <keyId> | --public-key <file.pem>] [--quiet]";
 
 export async function runVerifyCommand(args: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -33,6 +35,8 @@ export async function runVerifyCommand(args: string[]): Promise<number> {
       return 2;
     }
   }
+  if (isArtifactBundle(packPath))
+    return verifyBundleCommand(packPath, values.key, pinnedPublicKeyPem, values.quiet);
   const started = performance.now();
   const report = await verifyEvidencePack(packPath, {
     pinnedKeyId: values.key,
@@ -61,4 +65,38 @@ function parse(args: string[]) {
     options: { key: { type: "string" }, "public-key": { type: "string" }, quiet: { type: "boolean" } },
     strict: true,
   });
+}
+
+/** An artifact bundle (a zip, ADR 0010) rather than an evidence pack (a gzipped tar). */
+function isArtifactBundle(file: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, "r");
+    const head = Buffer.alloc(4);
+    fs.readSync(fd, head, 0, 4, 0);
+    return isZip(head);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** Checks an artifact bundle's signed provenance manifest offline: exit 0, or 1 naming the failure. */
+function verifyBundleCommand(
+  file: string,
+  pinnedKeyId: string | undefined,
+  pinnedPublicKeyPem: string | undefined,
+  quiet?: boolean,
+): number {
+  const report = verifyArtifactBundle(fs.readFileSync(file), { pinnedKeyId, pinnedPublicKeyPem });
+  if (!quiet) for (const line of report.checks) console.log(line);
+  if (report.ok) {
+    console.log(
+      `OK: artifact bundle ${file} verified: ${report.manifest.artifact.kind} "${report.manifest.artifact.title}" v${report.manifest.artifact.version}, build ${report.manifest.buildHash}, signed by ${report.manifest.signer.keyId}`,
+    );
+    return 0;
+  }
+  console.error(`FAILED: ${report.file}: ${report.reason}: ${report.message}`);
+  return 1;
 }

@@ -30,6 +30,12 @@ export const permissions = {
   "audit.read": everyone,
   /** Build and download evidence packs: the whole chain of a period leaves the system. */
   "audit.export": ["auditor", "admin"],
+  /** See people's and customers' personal data opened: DSAR exports, event payloads (COMPL-004). */
+  "personal_data.read": ["auditor", "admin"],
+  /** Erase a data subject: destroy their key and scrub clear copies (COMPL-005). */
+  "personal_data.erase": ["admin"],
+  /** Acknowledge, resolve or reopen findings (COMPL-006). */
+  "finding.manage": ["auditor", "admin"],
   /** Request money (TREAS-001). */
   "intent.create": ["founder", "admin"],
   /** See money intents and the approval inbox (TREAS-006). */
@@ -38,6 +44,22 @@ export const permissions = {
   "intent.decide": ["finance_controller", "admin"],
   /** Freeze and unfreeze a venture's or the portfolio's treasury (TREAS-007). */
   "treasury.freeze": ["finance_controller", "admin"],
+  /** Run and read reconciliations of the ledger against rail statements (TREAS-009, ADR 0011). */
+  "treasury.reconcile": ["finance_controller", "admin"],
+  /** Take a payment from a customer through the built-in sandbox rail (TREAS-008, UJ-1). */
+  "revenue.sandbox": ["founder", "admin"],
+  /** Register, disable and read outgoing webhooks and their delivery log (CTRL-006): URLs may carry credentials. */
+  "webhook.manage": ["admin"],
+  /** Record capital deposited into the portfolio treasury (ADR 0012). */
+  "treasury.deposit": ["finance_controller", "admin"],
+  /** Balances, trial balance, P&L, runway and their CSV exports (TREAS-009; read-only, every role). */
+  "ledger.read": everyone,
+  /** Create artifacts, add IR versions, build them and submit them for review (ARTIF-001…007). */
+  "artifact.edit": ["founder", "admin"],
+  /** Approve an artifact in review or send it back; never one you wrote or submitted yourself. */
+  "artifact.review": ["founder", "admin"],
+  /** Publish an approved artifact, after the publishing policy allows it (ARTIF-007). */
+  "artifact.publish": ["founder", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -1,6 +1,6 @@
 // EventEnvelopeV1: the one shape of every event, in the database, on JetStream and in packs.
 import { z } from "zod";
-import { type EventPayload, type EventType, eventCatalog, isEventType } from "./catalog";
+import { type EventType, eventCatalog, isEventType, type StoredPayload } from "./catalog";
 
 export const actorTypes = ["user", "api_token", "worker", "agent", "system"] as const;
 export type ActorType = (typeof actorTypes)[number];
@@ -34,7 +34,7 @@ export const envelopeSchema = envelopeBodySchema
 export type EventEnvelopeV1<T extends EventType = EventType> = Omit<
   z.infer<typeof envelopeSchema>,
   "type" | "payload"
-> & { type: T; payload: EventPayload<T> };
+> & { type: T; payload: StoredPayload<T> };
 
 export type AnyEnvelope = { [T in EventType]: EventEnvelopeV1<T> }[EventType];
 
@@ -55,7 +55,8 @@ export function parseEnvelope(
   if (entry.schemaVersion !== schemaVersion) {
     return { ok: false, reason: `${type} schema version ${schemaVersion} is not ${entry.schemaVersion}` };
   }
-  const payloadParsed = entry.payload.safeParse(payload);
+  // Entries with personal data are stored sealed (docs/decisions/0013): validate that form.
+  const payloadParsed = ("storedPayload" in entry ? entry.storedPayload : entry.payload).safeParse(payload);
   if (!payloadParsed.success) {
     return { ok: false, reason: `invalid ${type} payload: ${formatIssues(payloadParsed.error)}` };
   }

@@ -10,6 +10,7 @@ import { AppError, invariant } from "../errors";
 import { newId } from "../ids";
 import { type EventPayload, type EventType, eventCatalog } from "./catalog";
 import type { AnyEnvelope, EventActor } from "./envelope";
+import { carriesPersonalData, sealPersonalData } from "./personal-data-store";
 
 export type NewEvent = {
   [T in EventType]: {
@@ -68,6 +69,9 @@ export async function appendEvents(
       payload: payload.data as Record<string, unknown>,
     };
   });
+  // Personal fields are sealed with their subject's key before the envelope is hashed
+  // (docs/decisions/0013); a batch without any skips this entirely.
+  if (bodies.some((body) => carriesPersonalData(body.type))) await sealPersonalData(tx, bodies);
   let rows: Array<{ position: bigint }>;
   try {
     rows = await tx.$queryRawUnsafe<Array<{ position: bigint }>>(

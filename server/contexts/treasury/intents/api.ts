@@ -4,6 +4,29 @@ export { allowCounterparty, counterpartyAllowlist } from "./counterparties";
 export { budgetAccountId, createIntent } from "./create-intent";
 export type { DecideOptions } from "./decide-intent";
 export { denyIntent } from "./deny-intent";
-export { type FreezeView, freezeTreasury, listFreezes, unfreezeTreasury } from "./freezes";
+export { expireIntents } from "./expire-intents";
+export {
+  describeFreeze,
+  type FreezeView,
+  freezesFor,
+  freezeTreasury,
+  freezeTreasuryAutomatically,
+  listFreezes,
+  unfreezeTreasury,
+} from "./freezes";
 export { moneyIntentCategories, parseMoneyIntentInput } from "./intent-input";
-export { getIntent, listIntents, type MoneyIntentStatus, type MoneyIntentView } from "./intent-view";
+export {
+  internalIntentCategories,
+  lockIntentForSettlement,
+  recordIntentSettled,
+  recordIntentSettlementFailed,
+  recordSettlementSubmitted,
+  type SettlingIntent,
+} from "./intent-settlement";
+export {
+  getIntent,
+  type IntentSettlementView,
+  listIntents,
+  type MoneyIntentStatus,
+  type MoneyIntentView,
+} from "./intent-view";

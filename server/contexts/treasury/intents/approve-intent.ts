@@ -6,6 +6,7 @@ import { withTransaction } from "@/server/shared/db";
 import { AppError } from "@/server/shared/errors";
 import type { PolicyDecisionRecord } from "@/server/shared/events/catalog/policy";
 import { appendEvents, type NewEvent } from "@/server/shared/events/store";
+import { settleAllocationIfAny } from "../funding/settle-allocation";
 import { intentStream } from "./create-intent";
 import { type DecideOptions, lockPendingIntent, parseNote } from "./decide-intent";
 import { describeFreeze, freezesFor } from "./freezes";
@@ -78,6 +79,8 @@ export async function approveIntent(options: DecideOptions): Promise<MoneyIntent
         ...(decided ? { status: "approved", decidedAt: now, decidedBy: approverId, decisionNote: note } : {}),
       },
     });
+    // A budget allocation moves money inside our own ledger: it settles with its approval (ADR 0012).
+    if (decided) await settleAllocationIfAny(tx, options, intent.id);
   });
   return (await getIntent(options))!;
 }

@@ -9,11 +9,11 @@ import { AppError } from "@/server/shared/errors";
 import type { EventActor } from "@/server/shared/events/envelope";
 import { appendEvents, type NewEvent } from "@/server/shared/events/store";
 import { newId } from "@/server/shared/ids";
-import { expenseAccountCode } from "../ledger/accounts";
 import { type PlacedHold, placeHold } from "../ledger/place-hold";
 import { ledgerEvents, recordAccountsOpened } from "../ledger/record";
 import { counterpartyAllowlist } from "./counterparties";
 import { describeFreeze, freezesFor } from "./freezes";
+import { type HoldOn, holdPlan } from "./hold-plan";
 import { parseMoneyIntentInput, requestHash } from "./intent-input";
 import { getIntent, type MoneyIntentStatus, type MoneyIntentView } from "./intent-view";
 
@@ -34,6 +34,9 @@ export async function createIntent(options: {
   correlationId: string;
   requester: PolicyPrincipal;
   input: Record<string, unknown>;
+  /** Where the hold reserves the money: the venture's budget (a spend, the default) or the
+   * portfolio treasury's cash (a budget allocation, ADR 0012). */
+  holdOn?: HoldOn;
 }): Promise<MoneyIntentView> {
   const input = parseMoneyIntentInput(options.input);
   if (options.requester.portfolioId !== input.portfolioId) {
@@ -106,19 +109,15 @@ export async function createIntent(options: {
           : "denied";
     let hold: PlacedHold | null = null;
     if (status !== "denied") {
-      await recordAccountsOpened(tx, options, {
-        portfolioId: input.portfolioId,
-        ventureId: input.ventureId,
-        currency: input.currency,
-        expenseCategories: [input.category],
-      });
+      const plan = holdPlan(options.holdOn ?? "venture_budget", input);
+      for (const book of plan.open) await recordAccountsOpened(tx, options, book);
       try {
         // A savepoint: a refused hold rolls back only itself, and the denial is still recorded.
         hold = await withTransaction(options.db, (inner) =>
           placeHold(inner, {
             id: `${id}:hold`,
-            debitAccountId: `${input.ventureId}:${expenseAccountCode(input.category)}:${input.currency}`,
-            creditAccountId: budgetAccountId(input.ventureId, input.currency),
+            debitAccountId: plan.debitAccountId,
+            creditAccountId: plan.creditAccountId,
             amountMinor: input.amountMinor,
             expiresAt,
             memo: `money intent ${id}`,
@@ -127,7 +126,7 @@ export async function createIntent(options: {
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== "UNPROCESSABLE") throw error;
         status = "denied";
-        reasons.push(`The venture's budget cannot cover the amount: ${error.message}`);
+        reasons.push(`${plan.shortfall}: ${error.message}`);
       }
     }
 

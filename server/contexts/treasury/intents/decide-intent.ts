@@ -41,7 +41,7 @@ export async function lockPendingIntent(tx: Tx, options: DecideOptions, verb: st
   }
   if (intent.status !== "pending_approval") {
     throw new AppError("UNPROCESSABLE", `Money intent ${intent.id} is already ${intent.status}`, {
-      reason: "intent_decided",
+      reason: intent.status === "expired" ? "intent_expired" : "intent_decided",
       status: intent.status,
     });
   }

@@ -3,10 +3,10 @@
 // and pending intents cannot be approved. Freezing twice or unfreezing what is not frozen is a no-op.
 import { roleAllows } from "@/server/contexts/identity/roles";
 import { type Db, type Tx, withTransaction } from "@/server/shared/db";
-import { AppError } from "@/server/shared/errors";
+import { AppError, invariant } from "@/server/shared/errors";
 import type { Role } from "@/server/shared/events/catalog";
 import type { EventActor } from "@/server/shared/events/envelope";
-import { appendEvents } from "@/server/shared/events/store";
+import { appendEvents, type CommandContext } from "@/server/shared/events/store";
 
 export type FreezeView = {
   id: string;
@@ -61,31 +61,58 @@ async function assertVentureInPortfolio(
 
 export async function freezeTreasury(options: FreezeOptions): Promise<FreezeView> {
   const { reason, ventureId } = checkCommon(options);
-  return withTransaction(options.db, async (tx) => {
-    await assertVentureInPortfolio(tx, options.portfolioId, ventureId);
-    const id = freezeId(options.portfolioId, ventureId);
-    await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", `freeze:${id}`);
-    const existing = await tx.treasuryFreeze.findUnique({ where: { id } });
-    if (existing) return existing;
-    const row = {
-      id,
+  return freeze(options, reason, ventureId);
+}
+
+/**
+ * An automatic freeze (TREAS-007): a velocity spike, burn spike or reconciliation break seen by a
+ * treasury job, acting as a machine actor (no portfolio role to check), in the caller's
+ * transaction. Same events and no-op rule as a freeze by hand; lifting it still needs a person
+ * with treasury.freeze and a reason.
+ */
+export async function freezeTreasuryAutomatically(
+  tx: Tx,
+  ctx: CommandContext & { actor: EventActor & { type: "system" | "worker" } },
+  options: { portfolioId: string; ventureId: string | null; reason: string },
+): Promise<FreezeView> {
+  const reason = options.reason.trim().slice(0, 500);
+  invariant(reason.length >= 3, "an automatic freeze names its reason");
+  return freezeInTx(tx, { ...ctx, portfolioId: options.portfolioId }, reason, options.ventureId);
+}
+
+async function freeze(options: FreezeOptions, reason: string, ventureId: string | null): Promise<FreezeView> {
+  return withTransaction(options.db, (tx) => freezeInTx(tx, options, reason, ventureId));
+}
+
+async function freezeInTx(
+  tx: Tx,
+  options: CommandContext & { portfolioId: string },
+  reason: string,
+  ventureId: string | null,
+): Promise<FreezeView> {
+  await assertVentureInPortfolio(tx, options.portfolioId, ventureId);
+  const id = freezeId(options.portfolioId, ventureId);
+  await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", `freeze:${id}`);
+  const existing = await tx.treasuryFreeze.findUnique({ where: { id } });
+  if (existing) return existing;
+  const row = {
+    id,
+    portfolioId: options.portfolioId,
+    ventureId,
+    reason,
+    frozenBy: options.actor.id,
+    frozenAt: new Date(),
+  };
+  await appendEvents(tx, options, [
+    {
+      type: "treasury.frozen",
+      stream: freezeStream(row),
+      expectedVersion: 0,
       portfolioId: options.portfolioId,
-      ventureId,
-      reason,
-      frozenBy: options.actor.id,
-      frozenAt: new Date(),
-    };
-    await appendEvents(tx, options, [
-      {
-        type: "treasury.frozen",
-        stream: freezeStream(row),
-        expectedVersion: 0,
-        portfolioId: options.portfolioId,
-        payload: { portfolioId: options.portfolioId, ventureId, reason },
-      },
-    ]);
-    return tx.treasuryFreeze.create({ data: row });
-  });
+      payload: { portfolioId: options.portfolioId, ventureId, reason },
+    },
+  ]);
+  return tx.treasuryFreeze.create({ data: row });
 }
 
 /** Lifts a freeze; returns the freeze lifted, or null when nothing was frozen. */

@@ -1,9 +1,22 @@
 // Reading money intents: one, or a portfolio's list filtered by status (the approval inbox).
 import type { Db, Tx } from "@/server/shared/db";
 import type { PolicyDecisionRecord } from "@/server/shared/events/catalog/policy";
-import type { moneyIntentStatuses } from "@/server/shared/events/catalog/treasury-intents";
+import type { moneyIntentLifecycleStatuses, RailName } from "@/server/shared/events/catalog/treasury-rails";
 
-export type MoneyIntentStatus = (typeof moneyIntentStatuses)[number];
+export type MoneyIntentStatus = (typeof moneyIntentLifecycleStatuses)[number];
+
+/** Paying an approved intent through a rail (ADR 0011); null until a rail was asked. */
+export type IntentSettlementView = {
+  rail: RailName;
+  /** submitting (not yet accepted by the rail) | submitted | settled | failed */
+  status: string;
+  railReference: string | null;
+  railStatus: string | null;
+  failureReason: string | null;
+  attempts: number;
+  submittedAt: Date | null;
+  settledAt: Date | null;
+};
 
 export type MoneyIntentView = {
   id: string;
@@ -27,23 +40,65 @@ export type MoneyIntentView = {
   decidedBy: string | null;
   decisionNote: string | null;
   createdAt: Date;
+  settlement: IntentSettlementView | null;
 };
 
-type Row = Omit<MoneyIntentView, "status" | "decision" | "approvals"> & {
+type Row = Omit<MoneyIntentView, "status" | "decision" | "approvals" | "settlement"> & {
   status: string;
   decision: unknown;
   version: number;
   requestHash: string;
 };
 
-function toView(row: Row, approvals: MoneyIntentView["approvals"]): MoneyIntentView {
+function toView(
+  row: Row,
+  approvals: MoneyIntentView["approvals"],
+  settlement: IntentSettlementView | null,
+): MoneyIntentView {
   const { version: _version, requestHash: _hash, ...rest } = row;
   return {
     ...rest,
     status: row.status as MoneyIntentStatus,
     decision: row.decision as PolicyDecisionRecord,
     approvals,
+    settlement,
   };
+}
+
+async function settlementsOf(db: Db | Tx, intentIds: string[]): Promise<Map<string, IntentSettlementView>> {
+  if (intentIds.length === 0) return new Map();
+  const rows = await db.$queryRawUnsafe<
+    Array<{
+      intent_id: string;
+      rail: RailName;
+      status: string;
+      rail_reference: string | null;
+      rail_status: string | null;
+      failure_reason: string | null;
+      attempts: number;
+      submitted_at: Date | null;
+      settled_at: Date | null;
+    }>
+  >(
+    `SELECT intent_id, rail, status, rail_reference, rail_status, failure_reason, attempts, submitted_at, settled_at
+       FROM treasury_payouts WHERE intent_id = ANY($1::text[])`,
+    intentIds,
+  );
+  return new Map(
+    rows.map((r) => [
+      r.intent_id,
+      {
+        rail: r.rail,
+        status: r.status,
+        railReference: r.rail_reference,
+        railStatus: r.rail_status,
+        failureReason: r.failure_reason,
+        attempts: r.attempts,
+        submittedAt: r.submitted_at,
+        settledAt: r.settled_at,
+      },
+    ]),
+  );
 }
 
 export async function getIntent(options: {
@@ -58,7 +113,8 @@ export async function getIntent(options: {
     orderBy: { createdAt: "asc" },
     select: { approverId: true, note: true, createdAt: true },
   });
-  return toView(row, approvals);
+  const settlements = await settlementsOf(options.db, [row.id]);
+  return toView(row, approvals, settlements.get(row.id) ?? null);
 }
 
 export async function listIntents(options: {
@@ -81,12 +137,17 @@ export async function listIntents(options: {
     where: { intentId: { in: rows.map((r) => r.id) } },
     orderBy: { createdAt: "asc" },
   });
+  const settlements = await settlementsOf(
+    options.db,
+    rows.map((r) => r.id),
+  );
   return rows.map((row) =>
     toView(
       row,
       approvals
         .filter((a) => a.intentId === row.id)
         .map((a) => ({ approverId: a.approverId, note: a.note, createdAt: a.createdAt })),
+      settlements.get(row.id) ?? null,
     ),
   );
 }

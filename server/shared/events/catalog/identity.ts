@@ -1,5 +1,6 @@
 // Identity events: people, memberships, API tokens.
 import { z } from "zod";
+import { withPersonalData } from "../personal-data";
 
 export const roles = ["founder", "finance_controller", "auditor", "admin"] as const;
 export type Role = (typeof roles)[number];
@@ -7,10 +8,20 @@ export type Role = (typeof roles)[number];
 const isoTime = z.iso.datetime({ offset: true });
 
 export const identityEvents = {
-  "identity.user_registered": {
-    schemaVersion: 1,
-    payload: z.object({ userId: z.string(), email: z.string(), name: z.string() }).strict(),
-  },
+  /** The email and name are the person's data: stored sealed with their key (docs/decisions/0013). */
+  "identity.user_registered": withPersonalData(
+    {
+      // 2: the email and name moved into the sealed `pii` section.
+      schemaVersion: 2,
+      payload: z.object({ userId: z.string(), email: z.string(), name: z.string() }).strict(),
+    },
+    {
+      subjectType: "person",
+      subject: { idField: "userId" },
+      fields: ["email", "name"],
+      lookupFields: ["email"],
+    },
+  ),
   "identity.membership_granted": {
     schemaVersion: 1,
     payload: z.object({ userId: z.string(), portfolioId: z.string(), role: z.enum(roles) }).strict(),

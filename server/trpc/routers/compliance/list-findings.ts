@@ -8,6 +8,7 @@ export const listFindingsInput = z
   .object({
     ...portfolioInput,
     status: z.enum(["open", "acknowledged", "resolved"]).optional(),
+    kind: z.string().min(1).max(100).optional(),
     limit: z.number().int().min(1).max(500).optional(),
   })
   .strict();

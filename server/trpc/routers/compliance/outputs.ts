@@ -3,6 +3,14 @@ import { z } from "zod";
 
 const hash = z.string();
 
+/** Whose personal data an event holds and how it reads for this caller. */
+export const personalDataOutput = z.object({
+  subjectType: z.enum(["person", "customer", "contact"]),
+  subjectId: z.string(),
+  state: z.enum(["readable", "erased", "withheld", "unreadable"]),
+  fields: z.array(z.string()),
+});
+
 export const signedCheckpointOutput = z.object({
   sequence: z.number().int(),
   headHash: hash,
@@ -60,6 +68,12 @@ export const findingOutput = z.object({
   status: z.enum(["open", "acknowledged", "resolved"]),
   owner: z.string().nullable(),
   createdAt: z.date(),
+  /** The problem's identity when a continuous check raised it (one finding per problem). */
+  dedupeKey: z.string().nullable(),
+  updatedAt: z.date().nullable(),
+  statusNote: z.string().nullable(),
+  /** "type:id" of who last changed the status. */
+  statusChangedBy: z.string().nullable(),
 });
 
 export const evidencePackOutput = z.object({
@@ -113,6 +127,7 @@ export const auditEventDetailOutput = auditEventSummaryOutput.extend({
   causationId: z.string().nullable(),
   schemaVersion: z.number().int(),
   payload: z.unknown(),
+  personalData: personalDataOutput.nullable(),
   envelope: z.string(),
   prevHash: hash,
   sealedAt: z.date(),
@@ -139,4 +154,71 @@ export const fileDownloadOutput = z.object({
   contentType: z.string(),
   bytes: z.number().int(),
   sha256: z.string(),
+});
+
+const subjectTypeOutput = z.enum(["person", "customer", "contact"]);
+
+export const dataSubjectOutput = z.object({
+  subjectId: z.string(),
+  subjectType: subjectTypeOutput,
+  keyId: z.string().nullable(),
+  /** active: data readable; erased: its key destroyed; no_sealed_data: only read models hold data. */
+  status: z.enum(["active", "erased", "no_sealed_data"]),
+  portfolioId: z.string().nullable(),
+  createdAt: z.date().nullable(),
+  lastActivityAt: z.date().nullable(),
+  erasedAt: z.date().nullable(),
+  version: z.number().int(),
+});
+
+/** A DSAR export (COMPL-004): everything held about the subjects an identifier names, readable. */
+export const dataSubjectExportOutput = z.object({
+  exportId: z.string(),
+  exportedAt: z.string(),
+  portfolioId: z.string(),
+  requestedBy: z.object({ type: z.string(), id: z.string() }),
+  subjects: z.array(
+    z.object({
+      subject: dataSubjectOutput,
+      events: z.array(
+        z.object({
+          sequence: z.number().int().nullable(),
+          eventId: z.string(),
+          type: z.string(),
+          occurredAt: z.string(),
+          portfolioId: z.string().nullable(),
+          personalData: z.enum(["readable", "erased", "withheld", "unreadable"]),
+          payload: z.record(z.string(), z.unknown()),
+        }),
+      ),
+      activity: z.array(
+        z.object({
+          sequence: z.number().int(),
+          eventId: z.string(),
+          type: z.string(),
+          occurredAt: z.string(),
+          relation: z.enum(["actor", "stream"]),
+        }),
+      ),
+      activityTruncated: z.boolean(),
+      records: z.array(
+        z.object({
+          store: z.string(),
+          description: z.string(),
+          rows: z.array(z.record(z.string(), z.unknown())),
+        }),
+      ),
+    }),
+  ),
+});
+
+export const erasureOutput = z.object({
+  subjectId: z.string(),
+  subjectType: subjectTypeOutput,
+  /** false: the subject was already erased, nothing changed. */
+  erased: z.boolean(),
+  erasedAt: z.date(),
+  keyId: z.string(),
+  events: z.number().int(),
+  scrubbed: z.array(z.object({ store: z.string(), rows: z.number().int() })),
 });

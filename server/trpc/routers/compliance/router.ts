@@ -1,6 +1,8 @@
 import { createTRPCRouter } from "@/server/trpc/init";
 import { createEvidencePackProcedure } from "./create-evidence-pack";
+import { eraseSubjectProcedure } from "./erase-subject";
 import { evidencePackFileProcedure } from "./evidence-pack-file";
+import { exportSubjectDataProcedure } from "./export-subject-data";
 import { getEventProcedure } from "./get-event";
 import { getEvidencePackProcedure } from "./get-evidence-pack";
 import { getVerificationProcedure } from "./get-verification";
@@ -10,6 +12,7 @@ import { listKeysProcedure } from "./list-keys";
 import { overviewProcedure } from "./overview";
 import { searchEventsProcedure } from "./search-events";
 import { startVerificationProcedure } from "./start-verification";
+import { updateFindingProcedure } from "./update-finding";
 import { verifyNowProcedure } from "./verify-now";
 
 export const complianceRouter = createTRPCRouter({
@@ -21,6 +24,9 @@ export const complianceRouter = createTRPCRouter({
   startVerification: startVerificationProcedure,
   getVerification: getVerificationProcedure,
   listFindings: listFindingsProcedure,
+  updateFinding: updateFindingProcedure,
+  exportSubjectData: exportSubjectDataProcedure,
+  eraseSubject: eraseSubjectProcedure,
   createEvidencePack: createEvidencePackProcedure,
   listEvidencePacks: listEvidencePacksProcedure,
   getEvidencePack: getEvidencePackProcedure,

@@ -16,3 +16,24 @@ export const ventureOutput = z.object({
   weight: z.number().int(),
   currency: z.string(),
 });
+
+const minorText = z.string().describe("minor units of the venture's currency, as a string of digits");
+
+/** Venture KPIs read from the ledger (ORCH-001): the window's revenue, spend, burn and runway. */
+export const ventureKpisOutput = z.object({
+  currency: z.string(),
+  windowDays: z.number().int(),
+  revenueMinor: minorText,
+  spendMinor: minorText,
+  netBurnPerDayMinor: minorText.describe(
+    "net spend per day over the window; negative when revenue exceeds spend",
+  ),
+  availableMinor: minorText.describe("budget and cash available to spend"),
+  runwayDays: z
+    .number()
+    .int()
+    .nullable()
+    .describe("days the available money lasts at the net burn; null when nothing is burnt"),
+});
+
+export const ventureDetailOutput = ventureOutput.extend({ kpis: ventureKpisOutput.nullable() });

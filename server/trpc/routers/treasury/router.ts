@@ -11,6 +11,9 @@ import {
   unfreezeTreasury,
 } from "@/server/contexts/treasury/intents/api";
 import { createTRPCRouter, portfolioProcedure } from "@/server/trpc/init";
+import { fundingProcedures } from "./funding";
+import { treasuryRailsProcedures } from "./rails-procedures";
+import { reportProcedures } from "./reports";
 import {
   createIntentInput,
   decideIntentInput,
@@ -116,4 +119,9 @@ export const treasuryRouter = createTRPCRouter({
     .input(portfolioInput)
     .output(z.array(freezeOutput))
     .query(({ ctx, input }) => listFreezes({ db: ctx.db, portfolioId: input.portfolioId })),
+  // Rails, revenue and reconciliation (ADR 0011).
+  ...treasuryRailsProcedures,
+  // Deposits, allocations, balances and reports (ADR 0012).
+  ...fundingProcedures,
+  ...reportProcedures,
 });

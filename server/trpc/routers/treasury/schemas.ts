@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { MoneyIntentView } from "@/server/contexts/treasury/intents/api";
 import { policyDecisionRecordSchema } from "@/server/shared/events/catalog/policy";
-import { moneyIntentStatuses } from "@/server/shared/events/catalog/treasury-intents";
+import { moneyIntentLifecycleStatuses, railNames } from "@/server/shared/events/catalog/treasury-rails";
 
 export const createIntentInput = z
   .object({
@@ -21,7 +21,7 @@ export const createIntentInput = z
 export const listIntentsInput = z
   .object({
     portfolioId: z.string().min(1),
-    status: z.enum(moneyIntentStatuses).optional(),
+    status: z.enum(moneyIntentLifecycleStatuses).optional(),
     ventureId: z.string().min(1).optional(),
   })
   .strict();
@@ -56,7 +56,7 @@ export const intentOutput = z.object({
   purpose: z.string(),
   idempotencyKey: z.string(),
   requestedBy: z.string(),
-  status: z.enum(moneyIntentStatuses),
+  status: z.enum(moneyIntentLifecycleStatuses),
   approvalsRequired: z.number().int(),
   approvals: z.array(z.object({ approverId: z.string(), note: z.string(), createdAt: z.date() })),
   reasons: z.array(z.string()),
@@ -67,6 +67,19 @@ export const intentOutput = z.object({
   decidedBy: z.string().nullable(),
   decisionNote: z.string().nullable(),
   createdAt: z.date(),
+  /** Paying the approved intent through a rail: status, the rail's reference, why it failed. */
+  settlement: z
+    .object({
+      rail: z.enum(railNames),
+      status: z.string(),
+      railReference: z.string().nullable(),
+      railStatus: z.string().nullable(),
+      failureReason: z.string().nullable(),
+      attempts: z.number().int(),
+      submittedAt: z.date().nullable(),
+      settledAt: z.date().nullable(),
+    })
+    .nullable(),
 });
 
 export const freezeOutput = z.object({

@@ -1,0 +1,5 @@
+import { TreasuryPage } from "@/components/treasury/treasury-page";
+
+export default function Treasury() {
+  return <TreasuryPage />;
+}

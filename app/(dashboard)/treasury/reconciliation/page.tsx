@@ -1,0 +1,5 @@
+import { ReconciliationPanel } from "@/components/treasury/reconciliation-panel";
+
+export default function ReconciliationPage() {
+  return <ReconciliationPanel />;
+}

@@ -1,0 +1,94 @@
+"use client";
+// Payments of approved money intents (TREAS-008): for each, whether the rail paid it, the rail's
+// reference, and why it failed; expired intents too. New states appear without reload.
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useCurrentPortfolio } from "@/components/portfolio-context";
+import { formatMinor } from "@/components/treasury/intent-inbox";
+import { useTRPC } from "@/components/trpc/react";
+import { Badge } from "@/components/ui/badge";
+import { Card, CardHeader } from "@/components/ui/card";
+
+const shown = new Set(["approved", "settled", "failed", "expired"]);
+
+const tone = (status: string) =>
+  status === "settled" ? "green" : status === "failed" ? "red" : status === "expired" ? "neutral" : "amber";
+
+function settlementLabel(settlement: { status: string; railStatus: string | null } | null, status: string) {
+  if (status === "expired") return "expired before a decision";
+  if (!settlement) return "waiting for the rail";
+  if (settlement.status === "submitting") return "sending to the rail";
+  if (settlement.status === "submitted") return `with the rail (${settlement.railStatus ?? "pending"})`;
+  return settlement.status;
+}
+
+export function PaymentsList() {
+  const portfolio = useCurrentPortfolio();
+  const trpc = useTRPC();
+  const canReconcile = portfolio.role === "finance_controller" || portfolio.role === "admin";
+  const intents = useQuery({
+    ...trpc.treasury.listIntents.queryOptions({ portfolioId: portfolio.id }),
+    refetchInterval: 3_000,
+  });
+  const payments = (intents.data ?? []).filter((intent) => shown.has(intent.status)).slice(0, 50);
+
+  return (
+    <Card data-testid="payments">
+      <CardHeader
+        title="Payments"
+        description="Approved money intents and what the payment rail did with them"
+        action={
+          canReconcile ? (
+            <Link className="text-sm text-sky-700 hover:underline" href="/treasury/reconciliation">
+              Reconciliation →
+            </Link>
+          ) : undefined
+        }
+      />
+      {payments.length === 0 ? (
+        <p className="px-5 py-8 text-sm text-slate-500">
+          {intents.isLoading ? "Loading…" : "No payments yet."}
+        </p>
+      ) : (
+        <table className="w-full text-sm">
+          <thead className="text-left text-xs uppercase text-slate-500">
+            <tr>
+              <th className="px-5 py-2 font-medium">Amount</th>
+              <th className="px-3 py-2 font-medium">To</th>
+              <th className="px-3 py-2 font-medium">Status</th>
+              <th className="px-3 py-2 font-medium">Settlement</th>
+              <th className="px-3 py-2 font-medium">Rail reference</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {payments.map((intent) => (
+              <tr key={intent.id} data-testid="payment-row" data-intent-id={intent.id}>
+                <td className="px-5 py-2 font-medium text-slate-900">
+                  {formatMinor(intent.amountMinor, intent.currency)}
+                </td>
+                <td className="px-3 py-2 text-slate-700">
+                  {intent.counterparty}
+                  <span className="block text-xs text-slate-500">{intent.category}</span>
+                </td>
+                <td className="px-3 py-2">
+                  <Badge tone={tone(intent.status)}>{intent.status}</Badge>
+                </td>
+                <td className="px-3 py-2 text-slate-700" data-testid="settlement-status">
+                  {settlementLabel(intent.settlement, intent.status)}
+                  {intent.settlement?.failureReason ? (
+                    <span className="block text-xs text-red-700">{intent.settlement.failureReason}</span>
+                  ) : null}
+                </td>
+                <td className="px-3 py-2 font-mono text-xs text-slate-600" data-testid="rail-reference">
+                  {intent.settlement?.railReference
+                    ? `${intent.settlement.rail} · ${intent.settlement.railReference}`
+                    : "—"}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
