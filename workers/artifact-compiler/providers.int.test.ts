@@ -68,7 +68,8 @@ beforeAll(async () => {
         makeProvider("image", "google:imagen-test", credentials),
         new BuiltinImageProvider(),
       ],
-      video: [new BuiltinVideoProvider()],
+      // The video-brief adapter: a text model plans the storyboard; the built-in one is the fallback.
+      video: [makeProvider("video", "openai:gpt-test", credentials), new BuiltinVideoProvider()],
     },
   });
 }, 60_000);
@@ -228,5 +229,99 @@ describe("fallback along the provider chain", () => {
     expect(first.manifest!.nodes.find((n) => n.modality === "text")!.prompt).toContain(
       "Introduce Model report",
     );
+  });
+});
+
+describe("the video-brief adapter", () => {
+  const videoIr = (title: string) => ({
+    irVersion: 1,
+    kind: "video_brief",
+    title,
+    logline: "Kids build a robot in one afternoon",
+    durationSeconds: 30,
+    scenes: [
+      { id: "open", description: "A classroom, boxes of parts on the tables", durationSeconds: 10 },
+      {
+        id: "build",
+        description: "The robot takes its first steps",
+        durationSeconds: 20,
+        voiceover: "It walks!",
+      },
+    ],
+  });
+
+  async function videoArtifact(title: string) {
+    return (
+      await createArtifact({
+        db: s.db,
+        actor: founder,
+        correlationId: "cor_video",
+        ventureId,
+        ir: videoIr(title),
+      })
+    ).id;
+  }
+
+  it("plans the storyboard with the model through the real SDK and the fake server", async () => {
+    const before = openai.requests.length;
+    openai.enqueue({
+      kind: "stream",
+      text: JSON.stringify({
+        shots: [
+          {
+            sceneId: "open",
+            durationSeconds: 10,
+            camera: "wide",
+            description: "Parts on tables",
+            voiceover: null,
+            keyframePrompt: "classroom, parts",
+          },
+          {
+            sceneId: "build",
+            durationSeconds: 12,
+            camera: "close-up",
+            description: "First step",
+            voiceover: "It walks!",
+            keyframePrompt: "robot foot",
+          },
+          {
+            sceneId: "build",
+            durationSeconds: 8,
+            camera: "tracking",
+            description: "Cheering",
+            voiceover: null,
+            keyframePrompt: "kids cheering",
+          },
+        ],
+      }),
+      usage: { input: 300, output: 120 },
+    });
+    const build = await buildOf(await videoArtifact("Robot day"));
+    const video = build.nodes.find((n) => n.modality === "video")!;
+    expect(outcomes(video)).toEqual(["openai:ok"]);
+    expect(video.provider).toBe("openai");
+    expect(openai.requests.length).toBe(before + 1);
+    // The storyboard the model planned is rendered and signed into the manifest.
+    expect(build.outputs.map((o) => o.name)).toContain("index.html");
+    expect(build.manifest!.nodes.find((n) => n.modality === "video")).toMatchObject({
+      provider: "openai",
+      model: "gpt-test",
+    });
+    const calls = await providerCalls(build.id);
+    expect(calls.filter((c) => c.provider === "openai" && c.status === "ok")).toHaveLength(1);
+  });
+
+  it("falls back to the built-in storyboard when the model answers with something that is not a storyboard", async () => {
+    openai.enqueue({
+      kind: "stream",
+      text: "Sure! Here is a lovely storyboard.",
+      usage: { input: 300, output: 10 },
+    });
+    const build = await buildOf(await videoArtifact("Robot day, take two"));
+    const video = build.nodes.find((n) => n.modality === "video")!;
+    expect(video.provider).toBe("builtin");
+    expect(video.attempts[0]!.provider).toBe("openai");
+    expect(video.attempts[0]!.outcome).not.toBe("ok");
+    expect(video.attempts[0]!.error).toContain("storyboard is not JSON");
   });
 });
