@@ -10,6 +10,8 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 
 const shown = new Set(["approved", "settled", "failed", "expired"]);
+/** Budget moves between our own books settle in the ledger on approval; no rail pays them. */
+const internalCategories = new Set(["budget_allocation", "budget_transfer"]);
 
 const tone = (status: string) =>
   status === "settled" ? "green" : status === "failed" ? "red" : status === "expired" ? "neutral" : "amber";
@@ -30,7 +32,9 @@ export function PaymentsList() {
     ...trpc.treasury.listIntents.queryOptions({ portfolioId: portfolio.id }),
     refetchInterval: 3_000,
   });
-  const payments = (intents.data ?? []).filter((intent) => shown.has(intent.status)).slice(0, 50);
+  const payments = (intents.data ?? [])
+    .filter((intent) => shown.has(intent.status) && !internalCategories.has(intent.category))
+    .slice(0, 50);
 
   return (
     <Card data-testid="payments">

@@ -30,7 +30,9 @@ export function holdPlan(
     return {
       open: [
         { portfolioId, currency },
-        { portfolioId, ventureId, currency, expenseCategories: [] },
+        // The venture's whole chart (default expense categories included): the budget is for
+        // spending, and the first model call must find its expense account.
+        { portfolioId, ventureId, currency },
       ],
       debitAccountId: accountId({ bookId: portfolioId, code: "venture_funding", currency }),
       creditAccountId: accountId({ bookId: portfolioId, code: "cash", currency }),

@@ -76,7 +76,6 @@ export async function recordRevenue(
     portfolioId,
     ventureId: input.ventureId,
     currency: input.currency,
-    expenseCategories: [],
   });
   const entry = await postEntry(tx, {
     id: `revenue:${input.rail}:${input.railReference}`,

@@ -237,6 +237,12 @@ describe("POST /api/v1/ventures/{id}/allocations", () => {
     expect(balances.json.summary).toEqual([
       expect.objectContaining({ currency: "USD", budgetAvailableMinor: "200000", fundedMinor: "200000" }),
     ]);
+    // The venture's whole chart is open, so its first model call finds its expense account.
+    const [models] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+      "SELECT count(*) AS n FROM ledger_accounts WHERE id = $1",
+      usd(ventureId, "expense:models"),
+    );
+    expect(models!.n).toBe(1n);
     expect(await posted(usd(f.portfolioId, "venture_funding"))).toBe(200_000n);
     expect(await available(usd(f.portfolioId, "cash"))).toBe(treasuryBefore - 200_000n);
     expect(await posted(usd(f.portfolioId, "cash"))).toBe(treasuryBefore - 200_000n);
