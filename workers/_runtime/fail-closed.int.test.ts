@@ -369,7 +369,10 @@ describe("fail-closed with Redis and NATS going away mid-run", () => {
       // count only failures (under load a lease can lapse during the outage and fail one, which
       // the retry policy then runs again), never aborts.
       // Some step was interrupted mid-run (aborted by the pause, or failed when its lease lapsed).
-      expect(perTask.some((t) => t.aborted + t.failed > 0), JSON.stringify(perTask)).toBe(true);
+      expect(
+        perTask.some((t) => t.aborted + t.failed > 0),
+        JSON.stringify(perTask),
+      ).toBe(true);
       expect(perTask.map((t) => `${t.key}: ${t.attempt}`)).toEqual(
         perTask.map((t) => `${t.key}: ${1 + t.failed}`),
       );
