@@ -13,6 +13,7 @@
 //   both restart         → still paused: gates stay closed until an explicit resume
 //   resume               → the run finishes, every task done exactly once
 import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -158,6 +159,8 @@ afterAll(async () => {
   await database?.drop();
   await redis?.dispose();
   await nats?.dispose();
+  await fs.rm(path.join(os.tmpdir(), `venture-${namespace}-s4-started`), { force: true });
+  await fs.rm(path.join(os.tmpdir(), `venture-${namespace}`), { recursive: true, force: true });
 }, 60_000);
 
 describe("fail-closed with Redis and NATS going away mid-run", () => {
@@ -203,8 +206,15 @@ describe("fail-closed with Redis and NATS going away mid-run", () => {
       const waiting = await ask("fail-closed-before");
       expect(waiting.status).toBe("pending_approval");
 
-      // A run: a chain of L3 steps, each a subprocess that takes a second.
+      // A run: a chain of L3 steps, each a subprocess that takes a second, except that the first
+      // attempt of s4 takes long enough to still be running when the pause reaches the workers
+      // during the outage (so that it is certainly interrupted; its rerun takes a second).
       const keys = ["s1", "s2", "s3", "s4", "s5", "s6"];
+      const s4FirstAttempt = path.join(os.tmpdir(), `venture-${namespace}-s4-started`);
+      const script = (key: string) =>
+        key === "s4"
+          ? `if [ -e ${s4FirstAttempt} ]; then sleep 1; else touch ${s4FirstAttempt}; sleep 15; fi; echo ${key}`
+          : `sleep 1; echo ${key}`;
       const run = await submitWorkstream({
         db,
         actor: { type: "user", id: founder.userId },
@@ -216,7 +226,7 @@ describe("fail-closed with Redis and NATS going away mid-run", () => {
           title: `Step ${key}`,
           role: "worker",
           level: "L3" as const,
-          inputs: { program: "sh", script: `sleep 1; echo ${key}` },
+          inputs: { program: "sh", script: script(key) },
           ...(i > 0 ? { dependsOn: [keys[i - 1]!] } : {}),
         })),
       });
@@ -253,11 +263,11 @@ describe("fail-closed with Redis and NATS going away mid-run", () => {
       );
       await eventually(async () => (await dispatched(run.workstreamId)) > frozenAt, 15_000, "dispatch again");
 
-      // --- Redis, then NATS stop, mid-run.
+      // --- Redis, then NATS stop, mid-run: while s4's long first attempt runs.
       await eventually(
-        async () => (await statuses(run.workstreamId)).some((s) => s.endsWith(":running")),
-        15_000,
-        "a step running",
+        async () => (await statuses(run.workstreamId)).includes("s4:running"),
+        20_000,
+        "s4 running",
       );
       stoppedAt = Date.now();
       await redis.stop();
@@ -368,11 +378,9 @@ describe("fail-closed with Redis and NATS going away mid-run", () => {
       // The step stopped by the pause ran again without its stopped attempt counting: attempts
       // count only failures (under load a lease can lapse during the outage and fail one, which
       // the retry policy then runs again), never aborts.
-      // Some step was interrupted mid-run (aborted by the pause, or failed when its lease lapsed).
-      expect(
-        perTask.some((t) => t.aborted + t.failed > 0),
-        JSON.stringify(perTask),
-      ).toBe(true);
+      // s4 was interrupted mid-run (aborted by the pause, or failed when its lease lapsed).
+      const s4 = perTask.find((t) => t.key === "s4")!;
+      expect(s4.aborted + s4.failed, JSON.stringify(perTask)).toBeGreaterThan(0);
       expect(perTask.map((t) => `${t.key}: ${t.attempt}`)).toEqual(
         perTask.map((t) => `${t.key}: ${1 + t.failed}`),
       );
