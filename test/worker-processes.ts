@@ -1,6 +1,7 @@
 // Real worker processes for crash and fault tests: each worker's own main.ts started the way
-// process-compose starts it, and killed with a real signal. Shared by
-// workers/orchestrator/crash.int.test.ts and the fault suite (test/faults/).
+// process-compose starts it, and killed or stopped with a real signal. Shared by
+// workers/orchestrator/crash.int.test.ts, workers/_runtime/fail-closed.int.test.ts and the fault
+// suite (test/faults/).
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -17,6 +18,11 @@ export type WorkerProcessOptions = {
   env: () => Record<string, string>;
   /** Each chunk of the worker's stdout and stderr, prefixed with its name. */
   onOutput?: (line: string) => void;
+  /**
+   * Run the worker in a process group of its own, so `stop()` ends the subprocesses it started
+   * (L3 steps) with it.
+   */
+  processGroup?: boolean;
 };
 
 /** One worker (`workers/<name>/main.ts`), started, killed and restarted by a test. */
@@ -59,6 +65,7 @@ export class WorkerProcess {
         ...this.options.env(),
       },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: this.options.processGroup ?? false,
     });
     const keep = (chunk: Buffer) => this.options.onOutput?.(`[${this.name}] ${chunk.toString().trim()}`);
     child.stdout?.on("data", keep);
@@ -83,6 +90,27 @@ export class WorkerProcess {
     child.kill(signal);
     await exited;
     if (signal === "SIGKILL") this.kills++;
+  }
+
+  /**
+   * Stops the worker as process-compose does (SIGTERM, so it drains) with its process group when it
+   * has one, and waits for it to exit; SIGKILL after `graceMs`.
+   */
+  async stop(graceMs = 8_000): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    this.child = null;
+    const pid = child.pid;
+    const target = this.options.processGroup ? -pid : pid;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    process.kill(target, "SIGTERM");
+    const timer = setTimeout(() => {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {}
+    }, graceMs);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** Up and working: this very process has written its heartbeat (so its start-up is behind it). */

@@ -12,7 +12,6 @@
 //                          through its lease
 //   both restart         → still paused: gates stay closed until an explicit resume
 //   resume               → the run finishes, every task done exactly once
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -26,10 +25,10 @@ import { allowCounterparty, approveIntent, createIntent } from "@/server/context
 import { fundVenture } from "@/server/contexts/treasury/intents/testing";
 import { createDb, type Db } from "@/server/shared/db";
 import { AppError } from "@/server/shared/errors";
-import { personalDataMasterKey } from "@/server/shared/events/personal-data-keys";
 import { type RoleFixture, roleFixture } from "@/server/trpc/fixtures";
 import { type PrivateServer, startPrivateNats, startPrivateRedis } from "@/test/private-services";
 import { createTestDatabase } from "@/test/services";
+import { WorkerProcess } from "@/test/worker-processes";
 import { defaultLeaseRenewMs, defaultLeaseTtlMs } from "./control-gate";
 
 const workerNames = ["outbox-relay", "orchestrator", "agent-runtime"] as const;
@@ -47,60 +46,26 @@ const namespace = `t${Math.random()
   .toString(36)
   .slice(2, 10)
   .replace(/[^a-z0-9]/g, "a")}`;
-const workers: ChildProcess[] = [];
 const output: string[] = [];
-
-function startWorker(name: string) {
-  const tsx = path.resolve("node_modules/tsx/dist/cli.mjs");
-  const child = spawn(process.execPath, [tsx, `workers/${name}/main.ts`], {
-    cwd: process.cwd(),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      NATS_URL: nats.url,
-      REDIS_URL: redis.url,
-      VENTURE_NAMESPACE: namespace,
-      WORKER_HEARTBEAT_MS: String(heartbeatMs),
-      LOG_LEVEL: "warn",
-      // The settings above, not the developer's .env.
-      VENTURE_ENV_LOADED: "1",
-      // The orchestrator's compliance job keeps its keys and checkpoint copies apart from .data.
-      AUDIT_SIGNING_KEY_PATH: path.join(os.tmpdir(), `venture-${namespace}`, "keys"),
-      // One deployment, one personal-data master key: the test's own (ADR 0013).
-      PII_MASTER_KEY: personalDataMasterKey().key.toString("base64"),
-    },
-  });
-  const keep = (data: Buffer) => {
-    for (const line of data.toString("utf8").split("\n").filter(Boolean)) output.push(`[${name}] ${line}`);
-    if (output.length > 400) output.splice(0, output.length - 400);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  workers.push(child);
-}
-
-async function stopWorkers() {
-  await Promise.all(
-    workers.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || !child.pid) return resolve();
-          child.once("exit", () => resolve());
-          // Each worker runs in a process group of its own (detached): end it and its subprocesses.
-          process.kill(-child.pid, "SIGTERM");
-          setTimeout(() => {
-            if (child.exitCode === null && child.pid) {
-              try {
-                process.kill(-child.pid, "SIGKILL");
-              } catch {}
-            }
-          }, 8_000).unref();
-        }),
-    ),
-  );
-}
+const workers = workerNames.map(
+  (name) =>
+    new WorkerProcess(name, {
+      env: () => ({
+        DATABASE_URL: database.url,
+        NATS_URL: nats.url,
+        REDIS_URL: redis.url,
+        VENTURE_NAMESPACE: namespace,
+        WORKER_HEARTBEAT_MS: String(heartbeatMs),
+        LOG_LEVEL: "warn",
+      }),
+      onOutput(chunk) {
+        output.push(...chunk.split("\n").filter(Boolean));
+        if (output.length > 400) output.splice(0, output.length - 400);
+      },
+      // stop() ends the L3 subprocesses a worker started with it.
+      processGroup: true,
+    }),
+);
 
 /** Each worker's gate as its newest live instance reports it in its heartbeat (1 open, 0 closed). */
 async function gates(): Promise<Record<string, number | null>> {
@@ -148,19 +113,18 @@ beforeAll(async () => {
     namespace,
     clientName: `${namespace}:test:control`,
   });
-  for (const name of workerNames) startWorker(name);
+  for (const worker of workers) worker.start();
   await eventually(() => allAre(1), 90_000, "every worker running with its gate open");
 }, 120_000);
 
 afterAll(async () => {
-  await stopWorkers();
+  await Promise.all(workers.map((worker) => worker.stop()));
   await fanout?.close();
   await db?.$disconnect();
   await database?.drop();
   await redis?.dispose();
   await nats?.dispose();
   await fs.rm(path.join(os.tmpdir(), `venture-${namespace}-s4-started`), { force: true });
-  await fs.rm(path.join(os.tmpdir(), `venture-${namespace}`), { recursive: true, force: true });
 }, 60_000);
 
 describe("fail-closed with Redis and NATS going away mid-run", () => {
