@@ -10,6 +10,7 @@ import { openTestServices, type TestServices } from "@/test/services";
 import { ventureProvisioning } from "../orchestrator/venture-provisioning";
 import { startOutboxRelay } from "../outbox-relay/relay";
 import { type ConsumerSpec, type RunningConsumer, startConsumer } from "./consumer";
+import type { DispatchGate } from "./gate";
 import type { Stoppable } from "./worker";
 
 let s: TestServices;
@@ -122,6 +123,78 @@ describe("consumer harness", () => {
       event!.id,
     );
     expect(Number(inbox[0]!.n)).toBe(1);
+  });
+
+  it("keeps what it fetched while its gate is closed and starts it once open, never counting the pause as a delivery", async () => {
+    // A gate the test opens and closes (the kill-switch's, without the control plane).
+    let open = true;
+    const waiters: Array<() => void> = [];
+    const gate: DispatchGate = {
+      isOpen: () => open,
+      waitOpen: (signal) =>
+        open
+          ? Promise.resolve()
+          : new Promise<void>((resolve, reject) => {
+              waiters.push(resolve);
+              signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+            }),
+    };
+    const setOpen = (value: boolean) => {
+      open = value;
+      if (value) for (const wake of waiters.splice(0)) wake();
+    };
+    let releaseFirst = () => {};
+    const firstBlocked = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const handled: Array<{ name: string; deliveries: number; gateOpen: boolean }> = [];
+    let aStarted = false;
+    const names = ["Held A", "Held B", "Held C"];
+    // Three of ours, published before the consumer starts, so they come in the same pulls.
+    for (const name of names) await createPortfolio({ db: s.db, actor, correlationId: "cor_held", name });
+    await eventually(
+      async () =>
+        (await readEvents(s.db, { correlationId: "cor_held" })).filter(
+          (e) => e.type === "orchestration.portfolio_created",
+        ).length === 3,
+    );
+    const consumer = await startConsumer(
+      s,
+      {
+        name: "held-probe",
+        eventTypes: ["orchestration.portfolio_created"],
+        // One at a time, and a single delivery allowed: a nak on pause would lose B and C.
+        concurrency: 1,
+        maxDeliver: 1,
+        async handle(envelope, { deliveryCount }) {
+          const name = (envelope.payload as { name: string }).name;
+          if (!names.includes(name)) return;
+          // Whether the gate was open when the handler started.
+          const gateOpen = gate.isOpen();
+          if (name === "Held A") {
+            aStarted = true;
+            await firstBlocked;
+          }
+          handled.push({ name, deliveries: deliveryCount, gateOpen });
+        },
+      },
+      gate,
+    );
+    running.push(consumer);
+    // A is running (B and C fetched behind it); the gate closes; A finishes; B and C wait for it.
+    await eventually(async () => aStarted);
+    await new Promise((r) => setTimeout(r, 300));
+    setOpen(false);
+    releaseFirst();
+    await eventually(async () => handled.some((h) => h.name === "Held A"));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(handled.map((h) => h.name)).toEqual(["Held A"]);
+    setOpen(true);
+    await eventually(async () => handled.length === 3, 10_000);
+    expect(handled.map((h) => h.name)).toEqual(names);
+    expect(handled.every((h) => h.gateOpen)).toBe(true);
+    expect(handled.map((h) => h.deliveries)).toEqual([1, 1, 1]);
+    expect(consumer.stats.deadLettered).toBe(0);
   });
 
   it("terminates a malformed message to the dead-letter subject without calling the handler", async () => {

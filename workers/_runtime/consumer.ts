@@ -176,6 +176,41 @@ export async function startConsumer(
     }
   };
 
+  /** Resolves once fewer than `concurrency` handlers run. */
+  const capacity = async () => {
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+  };
+  const run = (msg: JsMsg) => {
+    const task = handleOne(msg).catch((error) =>
+      log.error({ err: String(error) }, "unexpected handler error"),
+    );
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  };
+
+  /**
+   * Waits for the gate to open (true) or the consumer to stop (false), telling JetStream every
+   * half ack-wait that the held messages are being worked on.
+   */
+  const holdUntilOpen = async (held: JsMsg[]): Promise<boolean> => {
+    for (;;) {
+      if (stopping.signal.aborted) return false;
+      for (const msg of held) {
+        try {
+          msg.working();
+        } catch {
+          // NATS is away (the gate is closed for that too): JetStream redelivers after ack-wait.
+        }
+      }
+      try {
+        await gate.waitOpen(AbortSignal.any([stopping.signal, AbortSignal.timeout(ackWaitMs / 2)]));
+        return !stopping.signal.aborted;
+      } catch {
+        // Half an ack-wait went by (or the consumer stops): say so again, or give up.
+      }
+    }
+  };
+
   const loop = async () => {
     while (!stopping.signal.aborted) {
       try {
@@ -186,21 +221,40 @@ export async function startConsumer(
       const messages = await consumer.consume({ max_messages: concurrency * 2, expires: 5_000 });
       const onStop = () => messages.stop();
       stopping.signal.addEventListener("abort", onStop, { once: true });
-      for await (const msg of messages) {
-        if (!gate.isOpen() || stopping.signal.aborted) {
-          // Not ours to start now: hand it back so it is redelivered once the gate opens.
-          msg.nak(1_000);
-          messages.stop();
-          continue;
+      // Messages that arrive while the gate is closed are held, in order, and started once it
+      // opens. Neither a nak nor stopping the pull: a nak counts as a delivery, and a message on
+      // its way to a stopped pull is dropped by the client after the server counted it, so a few
+      // pauses would use up max_deliver and JetStream would stop delivering it without a word.
+      // What is held is bounded by max_ack_pending.
+      const held: JsMsg[] = [];
+      let holder: Promise<void> | null = null;
+      const startHeld = async () => {
+        while (held.length > 0 && (await holdUntilOpen(held))) {
+          while (held.length > 0 && gate.isOpen() && !stopping.signal.aborted) {
+            await capacity();
+            // The gate is asked again after the wait: it may have closed meanwhile.
+            if (gate.isOpen() && !stopping.signal.aborted) run(held.shift()!);
+          }
         }
-        const task = handleOne(msg).catch((error) =>
-          log.error({ err: String(error) }, "unexpected handler error"),
-        );
-        inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
-        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      };
+      for await (const msg of messages) {
+        // Capacity first, then the gate: a pause that came while every slot was busy holds this one.
+        await capacity();
+        if (stopping.signal.aborted) {
+          // Shutting down: hand it back for the next instance.
+          msg.nak(1_000);
+        } else if (!gate.isOpen() || held.length > 0) {
+          held.push(msg);
+          holder ??= startHeld().finally(() => {
+            holder = null;
+          });
+        } else {
+          run(msg);
+        }
       }
       stopping.signal.removeEventListener("abort", onStop);
+      await holder;
+      for (const msg of held.splice(0)) msg.nak(1_000);
     }
   };
   const loopDone = loop().catch((error) =>

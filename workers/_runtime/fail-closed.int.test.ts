@@ -210,13 +210,18 @@ describe("fail-closed with Redis and NATS going away mid-run", () => {
       );
       expect(Date.now() - stoppedAt).toBeLessThanOrEqual(defaultLeaseTtlMs + observeSlackMs);
       // What was running may finish (the lease still says running); nothing new starts.
-      await sleep(1_500);
+      await eventually(
+        async () => !(await statuses(run.workstreamId)).some((s) => s.endsWith(":running")),
+        15_000,
+        "the running step finished",
+      );
       const frozenAt = await dispatched(run.workstreamId);
       const frozenStatuses = await statuses(run.workstreamId);
       await sleep(2_500);
       expect(await dispatched(run.workstreamId)).toBe(frozenAt);
       expect(await statuses(run.workstreamId)).toEqual(frozenStatuses);
-      expect(frozenStatuses.filter((s) => s.endsWith(":ready"))).not.toHaveLength(0);
+      // Work is waiting for the gates: a step ready to dispatch, or dispatched and not started.
+      expect(frozenStatuses.filter((s) => /:(ready|dispatched)$/.test(s))).not.toHaveLength(0);
 
       // --- Redis restarts: the gates reopen by themselves and the run moves on.
       await redis.start();
