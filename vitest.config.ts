@@ -15,7 +15,14 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: ["**/*.test.ts"],
           // The fault suite runs on its own: `npm run test:faults` (vitest.faults.config.ts).
-          exclude: ["**/*.int.test.ts", "**/*.faults.test.ts", "node_modules/**", "e2e/**", ".next/**"],
+          exclude: [
+            "**/*.int.test.ts",
+            "**/*.faults.test.ts",
+            "node_modules/**",
+            "e2e/**",
+            ".next/**",
+            ".scratch/**",
+          ],
         },
       },
       {
@@ -24,7 +31,7 @@ export default defineConfig({
           name: "int",
           sequence: { groupOrder: 1 },
           include: ["**/*.int.test.ts"],
-          exclude: ["node_modules/**", ".next/**"],
+          exclude: ["node_modules/**", ".next/**", ".scratch/**"],
           globalSetup: ["test/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
