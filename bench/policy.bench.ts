@@ -1,6 +1,9 @@
 // Policy decision latency with ~100 policies: pre-parsed once per version (what the engine does)
 // against parsing the policy text and schema on every call (the baseline). No database: a
-// decision is pure CPU once the active version is loaded.
+// decision is pure CPU once the active version is loaded. Beside each figure, the same decisions
+// asked of Cedar with every policy of the version (decideWithEveryPolicy: no pruning, one call per
+// action: the engine before ADR 0018), measured in the same run, alternating in rounds.
+import os from "node:os";
 import { type EntityJson, isAuthorized } from "@cedar-policy/cedar-wasm/nodejs";
 import { decideMoneyIntent, type MoneyIntentRequest } from "@/server/contexts/policy/decisions";
 import { defaultPolicyText } from "@/server/contexts/policy/defaults";
@@ -9,6 +12,7 @@ import {
   compilePolicySet,
   type DecisionRequest,
   decide,
+  decideWithEveryPolicy,
 } from "@/server/contexts/policy/engine";
 import { type Bench, type Metric, percentile, round } from "./lib";
 
@@ -112,9 +116,25 @@ async function run() {
     ],
   });
 
-  const preparsed = timeEach(iterations, (i) => {
-    decide(request(i));
-  });
+  // Alternating rounds of the engine's decide() and the reference over every policy, so the
+  // machine's load falls on both alike.
+  const rounds = 5;
+  const preparsed: number[] = [];
+  const everyPolicy: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    preparsed.push(
+      ...timeEach(iterations / rounds, (i) => {
+        decide(request(i));
+      }),
+    );
+    everyPolicy.push(
+      ...timeEach(iterations / rounds, (i) => {
+        decideWithEveryPolicy(request(i));
+      }),
+    );
+  }
+  preparsed.sort((a, b) => a - b);
+  everyPolicy.sort((a, b) => a - b);
 
   // Baseline: the same request, parsing the 100-policy text on every call. This is the cheapest
   // way to re-parse (one text, no schema; with the schema it costs several times more), so the
@@ -148,9 +168,25 @@ async function run() {
     frozen: false,
     paused: false,
   });
-  const money = timeEach(iterations, (i) => {
-    decideMoneyIntent(moneyRequest(i));
-  });
+  const money: number[] = [];
+  const moneyEveryPolicy: number[] = [];
+  const spendActions = ["spend", "spend_with_single_approval", "spend_without_approval"] as const;
+  for (let round = 0; round < rounds; round++) {
+    money.push(
+      ...timeEach(iterations / rounds, (i) => {
+        decideMoneyIntent(moneyRequest(i));
+      }),
+    );
+    // The three decisions the engine made before: one Cedar call per action, every policy.
+    moneyEveryPolicy.push(
+      ...timeEach(iterations / rounds, (i) => {
+        const r = request(i);
+        for (const action of spendActions) decideWithEveryPolicy({ ...r, action });
+      }),
+    );
+  }
+  money.sort((a, b) => a - b);
+  moneyEveryPolicy.sort((a, b) => a - b);
 
   // Compilation (parse, validate, pre-parse) of a new version: once per version per process.
   const compiles = [];
@@ -164,8 +200,15 @@ async function run() {
   return {
     "policy.decide_100_policies": latency(
       preparsed,
-      `one Cedar decision, ${policyCount} policies pre-parsed once per version hash, request validated against the schema; baseline = p99 re-parsing the policy text per call (no schema)`,
+      `one Cedar decision, ${policyCount} policies pre-parsed once per version hash and pruned to those whose scope can match (ADR 0018), request validated against the schema; baseline = p99 re-parsing the policy text per call (no schema); load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join("/")}`,
       reparsed,
+    ),
+    "policy.decide_every_policy_100_policies": latency(
+      everyPolicy,
+      "the same decision asked of Cedar with all 100 policies (no pruning: the engine before ADR 0018), alternating rounds with decide() in the same run",
     ),
     "policy.decide_reparse_per_call_100_policies": latency(
       reparsed,
@@ -173,7 +216,8 @@ async function run() {
     ),
     "policy.money_intent_100_policies": latency(
       money,
-      "decideMoneyIntent: three Cedar decisions (spend, single approval, no approval) on the pre-parsed set",
+      "decideMoneyIntent: spend, single approval and no approval decided in one Cedar call over per-action copies of the policies, pruned to the request's scope (ADR 0018); baseline = p99 of three calls with every policy (the engine before), alternating rounds in the same run",
+      moneyEveryPolicy,
     ),
     "policy.compile_100_policies": {
       value: round(percentile(compiles, 50), 2),

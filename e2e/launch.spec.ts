@@ -3,38 +3,29 @@
 // venture from a template and asks for its budget, the finance controller approves it from the
 // inbox, and the founder watches the agents run the template's DAG to the end while the venture
 // moves idea → validating → building → launched. Screenshots go into the test output.
-import { type Browser, expect, type Page, test } from "@playwright/test";
-import type { Role } from "@/server/shared/events/catalog";
-import { signIn } from "./fixtures";
-
-async function as(browser: Browser, role: Role, baseURL: string | undefined, then: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  await signIn(page, role, then);
-  return page;
-}
+import { expect, test } from "@playwright/test";
+import { personAs, screenshot } from "./fixtures";
 
 test("a founder launches a venture from a template, gets its budget approved and watches the DAG complete", async ({
   browser,
-}, testInfo) => {
+}) => {
   test.setTimeout(180_000);
-  const baseURL = testInfo.project.use.baseURL;
   const stamp = Date.now().toString(36);
 
-  const finance = await as(browser, "finance_controller", baseURL, "/treasury");
+  const finance = await personAs(browser, "finance_controller", "/treasury");
   await finance.getByLabel("Amount").fill("20000.00");
   await finance.getByLabel("Source").fill(`Launch fund ${stamp}`);
   await finance.getByRole("button", { name: "Deposit" }).click();
   await expect(finance.getByTestId("deposit-result")).toContainText("20,000.00 USD");
 
   // The founder picks a template: its phases are shown before launching.
-  const founder = await as(browser, "founder", baseURL, "/ventures");
+  const founder = await personAs(browser, "founder", "/ventures");
   const name = `Robot Weekly ${stamp}`;
   await founder.getByLabel("Name").fill(name);
   await founder.getByLabel("Start from").selectOption({ label: "Template: Paid newsletter" });
   await expect(founder.getByTestId("template-preview")).toContainText("research");
   await expect(founder.getByTestId("template-preview")).toContainText("Grow the first subscribers");
-  await founder.screenshot({ path: testInfo.outputPath("template-picker.png"), fullPage: true });
+  await screenshot(founder, "1-template-picker");
   await founder.getByRole("button", { name: "Launch from template" }).click();
   await founder.getByTestId("venture-row").filter({ hasText: name }).getByRole("link", { name }).click();
   await expect(founder.getByRole("heading", { name })).toBeVisible();
@@ -48,10 +39,13 @@ test("a founder launches a venture from a template, gets its budget approved and
   await founder.getByLabel("Reason").fill(`Newsletter launch ${stamp}`);
   await founder.getByRole("button", { name: "Request budget" }).click();
   await expect(founder.getByTestId("allocation-result")).toContainText("pending approval");
+  await screenshot(founder, "2-budget-requested");
 
   await finance.goto("/inbox");
   const row = finance.getByTestId("intent-row").filter({ hasText: `Newsletter launch ${stamp}` });
   await expect(row).toContainText("$2,500.00");
+  await expect(row).toContainText(name);
+  await screenshot(finance, "3-budget-in-inbox");
   await row.getByLabel("Note").fill("Go");
   await row.getByRole("button", { name: "Approve" }).click();
   await expect(row).toHaveCount(0);
@@ -63,5 +57,5 @@ test("a founder launches a venture from a template, gets its budget approved and
     timeout: 90_000,
   });
   await expect(founder.getByTestId("venture-stage")).toHaveText(/launched/i, { timeout: 15_000 });
-  await founder.screenshot({ path: testInfo.outputPath("dag-complete.png"), fullPage: true });
+  await screenshot(founder, "4-dag-complete");
 });

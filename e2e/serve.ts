@@ -16,7 +16,7 @@ import { createDb } from "@/server/shared/db";
 import { roles } from "@/server/shared/events/catalog";
 import { connectNats } from "@/server/shared/nats";
 import { adminUrl, baseDatabaseUrl } from "@/test/urls";
-import { e2eUsers } from "./users";
+import { e2eExtraUsers, e2eUsers } from "./users";
 
 const port = process.env.E2E_PORT ?? "3100";
 const password = process.env.E2E_PASSWORD;
@@ -69,6 +69,17 @@ for (const role of roles) {
     password,
   });
   await grantMembership({ db, actor, correlationId: "cor_e2e", userId, portfolioId, role });
+}
+for (const extra of e2eExtraUsers) {
+  const { userId } = await registerUser({
+    db,
+    actor,
+    correlationId: "cor_e2e",
+    email: extra.email,
+    name: extra.name,
+    password,
+  });
+  await grantMembership({ db, actor, correlationId: "cor_e2e", userId, portfolioId, role: extra.role });
 }
 await db.$disconnect();
 

@@ -7,3 +7,11 @@ export const e2eUsers: Record<Role, string> = {
   auditor: "auditor@e2e.test",
   admin: "admin@e2e.test",
 };
+
+/**
+ * Journey users beyond one per role, created by e2e/serve.ts with E2E_PASSWORD: the scale-up
+ * journey (UJ-6) needs two distinct finance controllers to approve a four-eyes budget increase.
+ */
+export const e2eExtraUsers = [
+  { email: "finance2@e2e.test", name: "second finance controller", role: "finance_controller" },
+] as const satisfies ReadonlyArray<{ email: string; name: string; role: Role }>;

@@ -98,6 +98,12 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 >
                   Treasury
                 </Link>
+                <Link
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href="/rebalancing"
+                >
+                  Rebalancing
+                </Link>
               </nav>
               <div className="ml-auto flex items-center gap-4 text-sm">
                 <KillSwitchButton />

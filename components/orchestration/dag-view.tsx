@@ -1,7 +1,7 @@
 "use client";
 // The live DAG of a venture's workstream (CTRL-002) with React Flow: one column per depth
 // (dependencies to the left), nodes coloured by status. Polled by the venture page every second.
-import { Background, Controls, type Edge, MarkerType, type Node, ReactFlow } from "@xyflow/react";
+import { Background, Controls, type Edge, MarkerType, type Node, Position, ReactFlow } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useMemo } from "react";
 import { statusColor } from "./format";
@@ -59,6 +59,9 @@ export function DagView({
             background: statusColor[task.status] ?? "#fff",
             border: task.id === selected ? "2px solid #0f172a" : "1px solid #94a3b8",
           },
+          // Columns run left to right, so edges leave on the right and arrive on the left.
+          sourcePosition: Position.Right,
+          targetPosition: Position.Left,
           draggable: false,
           connectable: false,
         };
@@ -80,10 +83,13 @@ export function DagView({
   return (
     <div className="h-[420px] w-full rounded-md border border-slate-200" data-testid="dag">
       <ReactFlow
+        // React Flow fits the view once, on mount: a planner's DAG starts as one node and grows, so
+        // the view is fitted again (remounted) whenever the number of nodes changes.
+        key={nodes.length}
         nodes={nodes}
         edges={edges}
         fitView
-        fitViewOptions={{ padding: 0.2 }}
+        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
         nodesDraggable={false}
         nodesConnectable={false}
         onNodeClick={(_event, node) => onSelect(node.id)}

@@ -5,7 +5,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
+import { ScaleUpPlaybookPanel } from "@/components/playbooks/scale-up-playbook-panel";
 import { useCurrentPortfolio } from "@/components/portfolio-context";
+import { SandboxCheckout } from "@/components/treasury/sandbox-checkout";
 import { VentureFunding } from "@/components/treasury/venture-funding";
 import { useTRPC } from "@/components/trpc/react";
 import { Badge } from "@/components/ui/badge";
@@ -44,7 +46,8 @@ export function VentureDetail({ ventureId }: { ventureId: string }) {
   const usage = useQuery({ ...trpc.agents.ventureUsage.queryOptions({ ventureId }), refetchInterval: 2_000 });
   const [workstreamId, setWorkstreamId] = useState<string | null>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
-  const [goal, setGoal] = useState("");
+  // null until edited: a venture created with a goal and no work yet offers that goal to plan.
+  const [goal, setGoal] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries();
   const submitGoal = useMutation(
     trpc.orchestration.submitGoal.mutationOptions({
@@ -84,10 +87,11 @@ export function VentureDetail({ ventureId }: { ventureId: string }) {
   const tasks = (dag.data?.tasks ?? []).filter((t) => t.workstreamId === current?.id);
   const nextStage = stages[stages.indexOf(v.stage as (typeof stages)[number]) + 1];
   const goalErrors = fieldErrors(submitGoal.error);
+  const goalText = goal ?? (dag.data && workstreams.length === 0 ? (v.goal ?? "") : "");
 
   function onSubmitGoal(event: FormEvent) {
     event.preventDefault();
-    submitGoal.mutate({ ventureId, goal });
+    submitGoal.mutate({ ventureId, goal: goalText });
   }
 
   return (
@@ -173,6 +177,8 @@ export function VentureDetail({ ventureId }: { ventureId: string }) {
       </Card>
 
       <VentureFunding ventureId={ventureId} currency={v.currency} />
+      <ScaleUpPlaybookPanel ventureId={ventureId} />
+      <SandboxCheckout ventureId={ventureId} currency={v.currency} />
 
       {canAct ? (
         <Card>
@@ -185,7 +191,7 @@ export function VentureDetail({ ventureId }: { ventureId: string }) {
               <Field label="Goal" error={goalErrors.goal}>
                 <Textarea
                   name="goal"
-                  value={goal}
+                  value={goalText}
                   onChange={(e) => setGoal(e.target.value)}
                   placeholder="Sell 100 solar kits to schools this quarter"
                   aria-invalid={goalErrors.goal ? true : undefined}

@@ -8,6 +8,7 @@ import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { formatMinor } from "@/components/orchestration/format";
 import { useCurrentPortfolio } from "@/components/portfolio-context";
+import { TransferList } from "@/components/rebalancing/transfer-list";
 import { useTRPC } from "@/components/trpc/react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -451,6 +452,7 @@ export function TreasuryPage() {
         <ProfitAndLoss portfolioId={portfolio.id} />
         <Runway portfolioId={portfolio.id} />
       </div>
+      <TransferList />
       <Deposits portfolioId={portfolio.id} />
     </div>
   );

@@ -68,6 +68,9 @@ export function VentureFunding({ ventureId, currency }: { ventureId: string; cur
   }
 
   const result = allocate.data;
+  // The request's status now: a finance controller may have decided since (the list is live).
+  const resultStatus =
+    allocations.data?.find((a) => a.intentId === result?.id)?.status ?? result?.allocationStatus;
   return (
     <Card>
       <CardHeader
@@ -141,13 +144,15 @@ export function VentureFunding({ ventureId, currency }: { ventureId: string; cur
       ) : null}
       {result ? (
         <div className="px-5 pb-4 text-sm" data-testid="allocation-result">
-          <Badge tone={statusTone[result.allocationStatus as keyof typeof statusTone] ?? "neutral"}>
-            {result.allocationStatus.replace("_", " ")}
+          <Badge tone={statusTone[resultStatus as keyof typeof statusTone] ?? "neutral"}>
+            {(resultStatus ?? "").replace("_", " ")}
           </Badge>{" "}
-          {result.allocationStatus === "pending_approval"
+          {resultStatus === "pending_approval"
             ? `${formatMinor(BigInt(result.amountMinor), currency)} is held on the treasury until a finance controller decides in the inbox.`
-            : result.allocationStatus === "denied"
-              ? result.reasons.join("; ")
+            : resultStatus === "denied"
+              ? result.allocationStatus === "denied"
+                ? result.reasons.join("; ")
+                : "A finance controller denied it."
               : `${formatMinor(BigInt(result.amountMinor), currency)} moved to the budget.`}
         </div>
       ) : null}

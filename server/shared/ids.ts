@@ -30,6 +30,7 @@ export const idPrefixes = {
   artifact: "art",
   artifactBuild: "abd",
   artifactCall: "apc",
+  scaleUpRun: "sur",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

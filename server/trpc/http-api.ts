@@ -24,6 +24,8 @@ import { notificationsHttpRoutes } from "./routers/notifications/http-routes";
 import { createVentureInput } from "./routers/orchestration/create-venture";
 import { orchestrationHttpRoutes } from "./routers/orchestration/http-routes";
 import { ventureDetailOutput, ventureOutput } from "./routers/orchestration/venture-output";
+import { playbooksHttpRoutes } from "./routers/playbooks/http-routes";
+import { rebalancingHttpRoutes } from "./routers/rebalancing/http-routes";
 import { treasuryFundingHttpRoutes } from "./routers/treasury/funding-http-routes";
 import { treasuryHttpRoutes } from "./routers/treasury/http-routes";
 import { treasuryRailsHttpRoutes } from "./routers/treasury/rails-http-routes";
@@ -98,11 +100,13 @@ export const httpRoutes: HttpRoute[] = [
     call: (caller, { params }) => caller.orchestration.getVenture({ ventureId: params.id! }),
   },
   ...orchestrationHttpRoutes,
+  ...playbooksHttpRoutes,
   ...artifactsHttpRoutes,
   ...complianceHttpRoutes,
   ...treasuryHttpRoutes,
   ...treasuryRailsHttpRoutes,
   ...treasuryFundingHttpRoutes,
+  ...rebalancingHttpRoutes,
   ...notificationsHttpRoutes,
   {
     method: "GET",

@@ -326,6 +326,20 @@ const routes: Record<string, RouteCase> = {
     }),
   },
   "GET /ventures/{id}/balances": { allowed: everyone, request: (f) => ({ params: { id: f.ventureId } }) },
+  // Scale-up playbooks (ADR 0017): every role reads; founders, finance controllers and admins
+  // configure it (the same configuration again records nothing and answers 200).
+  "GET /ventures/{id}/playbook": { allowed: everyone, request: (f) => ({ params: { id: f.ventureId } }) },
+  "POST /ventures/{id}/playbook": {
+    allowed: ["founder", "finance_controller", "admin"],
+    request: (f) => ({
+      params: { id: f.ventureId },
+      body: { revenueThresholdMinor: "100000", budgetIncreaseMinor: "50000", concurrencyTarget: 6 },
+    }),
+  },
+  "GET /ventures/{id}/playbook/runs": {
+    allowed: everyone,
+    request: (f) => ({ params: { id: f.ventureId }, query: { limit: "5" } }),
+  },
   "GET /ledger/trial-balance": {
     allowed: everyone,
     request: (f) => ({ query: portfolio(f) }),
@@ -369,6 +383,44 @@ const routes: Record<string, RouteCase> = {
       status: 200,
       answersOnlyTheirs: true,
       request: (f) => ({ params: { report: "pnl" }, query: { ...other(f), ventureId: f.ventureId } }),
+    },
+  },
+  // Rebalancing (ORCH-007, ADR 0016): every role reads; founders, finance controllers and admins
+  // request transfers between two ventures. Our ventures named under the other portfolio are unknown.
+  "GET /rebalancing/recommendations": { allowed: everyone, request: (f) => ({ query: portfolio(f) }) },
+  "POST /rebalancing/transfers": {
+    allowed: ["founder", "finance_controller", "admin"],
+    request: (f) => ({
+      body: {
+        ...portfolio(f),
+        fromVentureId: f.ventureId,
+        toVentureId: f.money.freezeVentureId,
+        amountMinor: "100",
+        currency: "USD",
+        reason: "Http matrix transfer",
+      },
+    }),
+    crossTenant: {
+      status: 400,
+      request: (f) => ({
+        body: {
+          ...other(f),
+          fromVentureId: f.ventureId,
+          toVentureId: f.money.freezeVentureId,
+          amountMinor: "100",
+          currency: "USD",
+          reason: "Cross-tenant transfer",
+        },
+      }),
+    },
+  },
+  "GET /rebalancing/transfers": {
+    allowed: everyone,
+    request: (f) => ({ query: portfolio(f) }),
+    crossTenant: {
+      status: 200,
+      answersOnlyTheirs: true,
+      request: (f) => ({ query: { ...other(f), ventureId: f.ventureId } }),
     },
   },
   // Notifications (CTRL-006): everyone reads and marks their own; webhooks are for admins.

@@ -7,7 +7,7 @@ import { complianceMatrixFixture } from "@/server/contexts/compliance/testing";
 import { notificationsMatrixFixture } from "@/server/contexts/notifications/testing";
 import { createVenture } from "@/server/contexts/orchestration/create-venture";
 import { treasuryMatrixFixture } from "@/server/contexts/treasury/intents/testing";
-import { railsMatrixFixture } from "@/server/contexts/treasury/rails/testing";
+import { railsMatrixFixture, voidMatrixFixture } from "@/server/contexts/treasury/rails/testing";
 import type { Role } from "@/server/shared/events/catalog";
 import { openTestServices, type TestServices } from "@/test/services";
 import { type RoleFixture, roleFixture } from "./fixtures";
@@ -68,6 +68,19 @@ const matrix: Record<
     allowed: ["founder", "admin"],
     input: (f) => ({ ventureId: f.ventureId, concurrencyLimit: 3, weight: 2 }),
   },
+  // Scale-up playbooks (ADR 0017): every role reads; founders, finance controllers and admins
+  // configure (the same configuration again is a no-op, hence "ok" for each).
+  "playbooks.get": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
+  "playbooks.set": {
+    allowed: ["founder", "finance_controller", "admin"],
+    input: (f) => ({
+      ventureId: f.ventureId,
+      revenueThresholdMinor: "100000",
+      budgetIncreaseMinor: "50000",
+      concurrencyTarget: 6,
+    }),
+  },
+  "playbooks.listRuns": { allowed: everyone, input: (f) => ({ ventureId: f.ventureId }) },
   "orchestration.pauseVenture": {
     allowed: ["founder", "admin"],
     input: () => ({ ventureId: work.opsVentureId }),
@@ -282,6 +295,21 @@ const matrix: Record<
     allowed: everyone,
     input: (f) => ({ portfolioId: f.portfolioId, report: "trial-balance" }),
   },
+  // Rebalancing (ORCH-007, ADR 0016): every role reads the recommendations and transfers; founders,
+  // finance controllers and admins request transfers (money intents; each call a new one).
+  "rebalancing.recommendations": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
+  "rebalancing.requestTransfer": {
+    allowed: ["founder", "finance_controller", "admin"],
+    input: (f) => ({
+      portfolioId: f.portfolioId,
+      fromVentureId: f.ventureId,
+      toVentureId: money.freezeVentureId,
+      amountMinor: "100",
+      currency: "USD",
+      reason: "Matrix transfer",
+    }),
+  },
+  "rebalancing.listTransfers": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
   "dashboard.overview": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
   "dashboard.ventures": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId }) },
   "dashboard.series": { allowed: everyone, input: (f) => ({ portfolioId: f.portfolioId, days: 14 }) },
@@ -310,6 +338,11 @@ const matrix: Record<
       customer: "matrix customer",
       idempotencyKey: `matrix-pay-${Math.random().toString(36).slice(2, 10)}`,
     }),
+  },
+  // Finance controllers and admins void the hold of an approved payment not sent yet (UJ-3).
+  "treasury.voidPayout": {
+    allowed: ["finance_controller", "admin"],
+    input: (f) => ({ portfolioId: f.portfolioId, intentId: voids.nextVoidIntentId(), note: "Matrix void" }),
   },
   // Notifications (CTRL-006): everyone reads and marks their own; webhooks are for admins. A
   // second disable of the same endpoint is a no-op, hence "ok".
@@ -419,6 +452,8 @@ let work: Awaited<ReturnType<typeof orchestrationMatrixFixture>>;
 let money: Awaited<ReturnType<typeof treasuryMatrixFixture>>;
 /** A reconciliation run of the fixture's portfolio, for the reconciliation procedures. */
 let rails: Awaited<ReturnType<typeof railsMatrixFixture>>;
+/** Approved payments to void, one per call. */
+let voids: Awaited<ReturnType<typeof voidMatrixFixture>>;
 /** A webhook endpoint of the fixture's portfolio, for the webhook procedures. */
 let hooks: Awaited<ReturnType<typeof notificationsMatrixFixture>>;
 /** Artifacts written by someone else: one built, and one per call in each state the review procedures need. */
@@ -442,6 +477,11 @@ beforeAll(async () => {
   hooks = await notificationsMatrixFixture(s.db, f.portfolioId);
   arts = await artifactsMatrixFixture(s.db, f.ventureId, s.env.CHROMIUM_PATH);
   money = await treasuryMatrixFixture(s.db, {
+    portfolioId: f.portfolioId,
+    ventureId: f.ventureId,
+    founderUserId: f.principals.founder.userId,
+  });
+  voids = await voidMatrixFixture(s.db, {
     portfolioId: f.portfolioId,
     ventureId: f.ventureId,
     founderUserId: f.principals.founder.userId,

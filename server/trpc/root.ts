@@ -9,7 +9,9 @@ import { identityRouter } from "./routers/identity/router";
 import { liveRouter } from "./routers/live/router";
 import { notificationsRouter } from "./routers/notifications/router";
 import { orchestrationRouter } from "./routers/orchestration/router";
+import { playbooksRouter } from "./routers/playbooks/router";
 import { policyRouter } from "./routers/policy/router";
+import { rebalancingRouter } from "./routers/rebalancing/router";
 import { systemRouter } from "./routers/system/router";
 import { treasuryRouter } from "./routers/treasury/router";
 
@@ -23,7 +25,9 @@ export const appRouter = createTRPCRouter({
   live: liveRouter,
   notifications: notificationsRouter,
   orchestration: orchestrationRouter,
+  playbooks: playbooksRouter,
   policy: policyRouter,
+  rebalancing: rebalancingRouter,
   system: systemRouter,
   treasury: treasuryRouter,
 });

@@ -4,6 +4,7 @@ import { complianceSettings, startComplianceWorker } from "@/server/contexts/com
 import { treasurySettingsFromEnv } from "@/server/contexts/treasury/rails/api";
 import { loadEnv } from "@/server/shared/env";
 import { runWorker } from "../_runtime/worker";
+import { playbookJobs } from "./playbook-jobs";
 import { startScheduler } from "./scheduler";
 import { templateStages } from "./template-stages";
 import { treasuryJobs } from "./treasury-jobs";
@@ -11,10 +12,12 @@ import { ventureProvisioning } from "./venture-provisioning";
 
 // Treasury (ADR 0011): payouts, settlement, expiry, anomaly freezes, scheduled reconciliation.
 const treasury = treasuryJobs({ settings: treasurySettingsFromEnv(loadEnv()) });
+// Scale-up playbooks (ADR 0017): fire on trailing revenue, raise concurrency once approved.
+const playbooks = playbookJobs();
 
 await runWorker({
   name: "orchestrator",
-  consumers: [ventureProvisioning, templateStages, ...treasury.consumers],
+  consumers: [ventureProvisioning, templateStages, ...treasury.consumers, ...playbooks.consumers],
   // Limits from the environment: tasks in flight across all ventures (the fair-share pool), how
   // long a dispatched task may wait for an agent; timers are swept every second.
   loops: [
@@ -29,6 +32,7 @@ await runWorker({
         runtime.gate,
       ),
     (services, runtime) => treasury.loop(services, runtime),
+    (services, runtime) => playbooks.loop(services, runtime),
     // Compliance (ADR 0008, 0013): signed checkpoints, verifications, evidence packs, continuous
     // findings checks and personal-data retention. Not gated by the kill-switch (they move no money).
     (services) => startComplianceWorker(services, complianceSettings(services.env)),

@@ -50,6 +50,8 @@ export const permissions = {
   "revenue.sandbox": ["founder", "admin"],
   /** Register, disable and read outgoing webhooks and their delivery log (CTRL-006): URLs may carry credentials. */
   "webhook.manage": ["admin"],
+  /** Move budget from one venture to another: a money intent approved in the inbox (ORCH-007, ADR 0016). */
+  "budget.transfer": ["founder", "finance_controller", "admin"],
   /** Record capital deposited into the portfolio treasury (ADR 0012). */
   "treasury.deposit": ["finance_controller", "admin"],
   /** Balances, trial balance, P&L, runway and their CSV exports (TREAS-009; read-only, every role). */
@@ -60,6 +62,11 @@ export const permissions = {
   "artifact.review": ["founder", "admin"],
   /** Publish an approved artifact, after the publishing policy allows it (ARTIF-007). */
   "artifact.publish": ["founder", "admin"],
+  /**
+   * Configure a venture's scale-up playbook (ORCH-008, ADR 0017). The budget increase it fires is
+   * requested for whoever configured it, who then cannot approve it; two others must.
+   */
+  "playbook.manage": ["founder", "finance_controller", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -27,7 +27,14 @@ export type {
 } from "./decisions";
 export { decideMoneyIntent, decidePublish, decideToolCall } from "./decisions";
 export type { CompiledPolicySet } from "./engine";
-export { type ActivePolicy, getActivePolicy } from "./get-active-policy";
+export {
+  type ActivePolicy,
+  type ActivePolicyPointer,
+  activePolicyPointerSql,
+  getActivePolicy,
+  resolveActivePolicy,
+} from "./get-active-policy";
+export { scaleUpPlaybookCounterparty } from "./guardrails";
 
 /** approve / needs_approval / deny for a money intent, with the portfolio's active treasury policy. */
 export async function checkMoneyIntent(

@@ -10,7 +10,18 @@ import {
   type PolicyPrincipal,
 } from "./decisions";
 import { defaultPolicyText } from "./defaults";
-import { type CompiledPolicySet, compilePolicySet, decide, emptyPolicySet, toCedarLong } from "./engine";
+import {
+  type CedarEntity,
+  type CompiledPolicySet,
+  compilePolicySet,
+  type DecisionRequest,
+  decide,
+  decideActions,
+  decideWithEveryPolicy,
+  emptyPolicySet,
+  planCosts,
+  toCedarLong,
+} from "./engine";
 
 function compiled(scope: PolicyScope, text: string): CompiledPolicySet {
   const result = compilePolicySet(scope, text);
@@ -476,6 +487,141 @@ describe("compiling policy texts", () => {
       expect(result.ok && result.warnings).toEqual([]);
     }
   });
+});
+
+describe("request plans (pruned sets, one call for three actions) decide exactly as every policy would", () => {
+  // Random policy sets over a small world of principals, actions and resources, with conditions
+  // that read the action, fail to evaluate (overflow, a missing entity) or depend on the request.
+  const principals = [
+    "principal",
+    'principal == User::"usr_1"',
+    'principal in Portfolio::"pf_1"',
+    "principal is User",
+    "principal is Agent",
+    'principal is Agent in Venture::"ven_1"',
+    'principal == Agent::"agt_1"',
+  ];
+  const actions = [
+    "action",
+    'action == Action::"spend"',
+    'action == Action::"spend_with_single_approval"',
+    'action == Action::"spend_without_approval"',
+    'action in Action::"spend"',
+    'action in Action::"spend_with_single_approval"',
+    'action in [Action::"spend", Action::"spend_without_approval"]',
+  ];
+  const resources = [
+    "resource",
+    'resource == Venture::"ven_1"',
+    'resource == Venture::"ven_2"',
+    'resource in Portfolio::"pf_1"',
+    'resource is Venture in Portfolio::"pf_2"',
+  ];
+  const conditions = [
+    "true",
+    "context.amountMinor > 50000",
+    'context.category == "saas"',
+    "context.counterpartyAllowlist.contains(context.counterpartyId)",
+    'action == Action::"spend"',
+    'action in Action::"spend_with_single_approval"',
+    "context.amountMinor * 1000000000000 > 0",
+    "context.frozen || context.paused",
+    'resource in Portfolio::"pf_2"',
+    'action == Action::"spend_without_approval" && context.amountMinor > 1000',
+  ];
+  const policyArb = fc.record({
+    effect: fc.constantFrom("permit", "forbid"),
+    principal: fc.nat({ max: principals.length - 1 }),
+    action: fc.nat({ max: actions.length - 1 }),
+    resource: fc.nat({ max: resources.length - 1 }),
+    condition: fc.nat({ max: conditions.length }),
+  });
+  type GeneratedPolicy = typeof policyArb extends fc.Arbitrary<infer T> ? T : never;
+  const textOf = (policies: GeneratedPolicy[]) =>
+    policies
+      .map((p, i) => {
+        // The last condition reads the agent's Role entity, which money intents never supply.
+        const agentOnly = p.condition === conditions.length;
+        const principal = agentOnly ? "principal is Agent" : principals[p.principal]!;
+        const condition = agentOnly
+          ? 'principal.role.allowedTools.contains(Tool::"shell")'
+          : conditions[p.condition]!;
+        return `@id("gen.p${i}") ${p.effect} (${principal}, ${actions[p.action]}, ${resources[p.resource]}) when { ${condition} };`;
+      })
+      .join("\n");
+  const requestArb = fc.record({
+    agent: fc.boolean(),
+    who: fc.constantFrom("1", "2"),
+    portfolio: fc.constantFrom("pf_1", "pf_2"),
+    venture: fc.constantFrom("ven_1", "ven_2", "ven_3"),
+    amountMinor: fc.constantFrom(1, 1_000, 50_000, 50_001, 20_000_000, 2 ** 40),
+    category: fc.constantFrom("saas", "ads"),
+    allowed: fc.boolean(),
+    frozen: fc.boolean(),
+    paused: fc.boolean(),
+  });
+  type GeneratedRequest = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
+  const requestOf = (policy: CompiledPolicySet, r: GeneratedRequest) => {
+    const portfolio = { type: "Portfolio", id: r.portfolio };
+    const venture = { type: "Venture", id: r.venture };
+    const entities: CedarEntity[] = [
+      { uid: portfolio, attrs: {}, parents: [] },
+      { uid: venture, attrs: {}, parents: [portfolio] },
+    ];
+    const principal = r.agent ? { type: "Agent", id: `agt_${r.who}` } : { type: "User", id: `usr_${r.who}` };
+    entities.push(
+      r.agent
+        ? {
+            uid: principal,
+            attrs: { role: { __entity: { type: "Role", id: "researcher" } }, level: "L2" },
+            parents: [venture],
+          }
+        : { uid: principal, attrs: { portfolioRole: "founder" }, parents: [portfolio] },
+    );
+    return {
+      policy,
+      principal,
+      resource: venture,
+      context: {
+        intentId: "int_1",
+        amountMinor: r.amountMinor,
+        currency: "USD",
+        category: r.category,
+        counterpartyId: "cp_1",
+        counterpartyAllowlist: r.allowed ? ["cp_1"] : ["cp_2"],
+        frozen: r.frozen,
+        paused: r.paused,
+      },
+      entities,
+    } satisfies Omit<DecisionRequest, "action">;
+  };
+  const spendActions = ["spend", "spend_with_single_approval", "spend_without_approval"] as const;
+
+  it("gives the same decision, reasons and errors as Cedar over the whole version (property)", () => {
+    const saved = { ...planCosts };
+    // Build every pruned and combined set at once, so each run exercises them.
+    planCosts.preparseMicrosPerPolicy = 0;
+    try {
+      fc.assert(
+        fc.property(
+          fc.array(policyArb, { minLength: 1, maxLength: 12 }),
+          fc.array(requestArb, { minLength: 1, maxLength: 4 }),
+          (policies, requests) => {
+            const policy = compiled("treasury", textOf(policies));
+            for (const r of requests) {
+              const request = requestOf(policy, r);
+              const reference = spendActions.map((action) => decideWithEveryPolicy({ ...request, action }));
+              expect(spendActions.map((action) => decide({ ...request, action }))).toEqual(reference);
+              expect(decideActions(request, spendActions)).toEqual(reference);
+            }
+          },
+        ),
+        { numRuns: Number(process.env.PROPERTY_RUNS ?? 15) },
+      );
+    } finally {
+      Object.assign(planCosts, saved);
+    }
+  }, 120_000);
 });
 
 describe("toCedarLong", () => {

@@ -1,5 +1,5 @@
 import type { Db, Tx } from "@/server/shared/db";
-import type { PolicyScope } from "@/server/shared/events/catalog/policy";
+import { type PolicyScope, policyScopes } from "@/server/shared/events/catalog/policy";
 import {
   type CompiledPolicySet,
   cachedPolicySet,
@@ -17,6 +17,26 @@ export type ActivePolicy = {
   policy: CompiledPolicySet;
 };
 
+/** Which version is in force: its number and hash, or null when none is. */
+export type ActivePolicyPointer = { number: number; hash: string } | null;
+
+/**
+ * A scalar subquery that reads the active pointer of a portfolio's policy set as JSON
+ * (`{"number": …, "hash": …}`, or NULL when no version is active), for a caller that reads its
+ * command's state in one statement (treasury's createIntent) and then calls resolveActivePolicy.
+ * `portfolioIdParam` is the caller's placeholder for the portfolio id, e.g. "$1".
+ */
+export function activePolicyPointerSql(portfolioIdParam: string, scope: PolicyScope): string {
+  if (!/^\$[0-9]+$/.test(portfolioIdParam) || !(policyScopes as readonly string[]).includes(scope)) {
+    throw new Error(`activePolicyPointerSql: ${portfolioIdParam}, ${scope}`);
+  }
+  return `(SELECT json_build_object('number', s.active_number, 'hash', v.version_hash)
+             FROM policy_sets s
+             JOIN policy_versions v
+               ON v.portfolio_id = s.portfolio_id AND v.scope = s.scope AND v.number = s.active_number
+            WHERE s.portfolio_id = ${portfolioIdParam} AND s.scope = '${scope}')`;
+}
+
 /**
  * The policy set in force for a portfolio and scope, compiled. The active pointer is read on every
  * call (one indexed row), so a publish takes effect in every process at once; the compiled set is
@@ -30,22 +50,39 @@ export async function getActivePolicy(options: {
   scope: PolicyScope;
 }): Promise<ActivePolicy> {
   const { db, portfolioId, scope } = options;
-  const set = await db.policySet.findUnique({
-    where: { portfolioId_scope: { portfolioId, scope } },
-    select: { activeNumber: true, active: { select: { versionHash: true } } },
-  });
-  if (!set || set.activeNumber === null || !set.active) {
+  // Raw SQL: this runs in every tool call and money intent, where Prisma's query compiler costs
+  // more than the query (server/shared/db.ts).
+  const rows = await db.$queryRawUnsafe<Array<{ pointer: ActivePolicyPointer }>>(
+    `SELECT ${activePolicyPointerSql("$1", scope)} AS pointer`,
+    portfolioId,
+  );
+  return resolveActivePolicy({ db, portfolioId, scope, pointer: rows[0]?.pointer ?? null });
+}
+
+/**
+ * The compiled set for a pointer read by the caller (see activePolicyPointerSql): from this
+ * process's cache, or loaded (one query) and compiled once per version.
+ */
+export async function resolveActivePolicy(options: {
+  db: Db | Tx;
+  portfolioId: string;
+  scope: PolicyScope;
+  pointer: ActivePolicyPointer;
+}): Promise<ActivePolicy> {
+  const { db, portfolioId, scope, pointer } = options;
+  if (pointer === null) {
     return { portfolioId, scope, versionNumber: null, policy: emptyPolicySet(scope) };
   }
-  const versionNumber = set.activeNumber;
-  const { versionHash } = set.active;
+  const { number: versionNumber, hash: versionHash } = pointer;
   const cached = cachedPolicySet(scope, versionHash);
   if (cached) return { portfolioId, scope, versionNumber, policy: cached };
 
-  const version = await db.policyVersion.findUnique({
-    where: { portfolioId_scope_number: { portfolioId, scope, number: versionNumber } },
-    select: { text: true },
-  });
+  const [version] = await db.$queryRawUnsafe<Array<{ text: string }>>(
+    "SELECT text FROM policy_versions WHERE portfolio_id = $1 AND scope = $2 AND number = $3",
+    portfolioId,
+    scope,
+    versionNumber,
+  );
   const where = `${scope} policy version ${versionNumber} of portfolio ${portfolioId}`;
   if (!version || versionHashOf(version.text) !== versionHash) {
     // The stored text is not the text that was published: decide nothing with it.

@@ -21,8 +21,23 @@ forbid (principal, action in Action::"spend", resource)
 when { context.frozen };
 `;
 
+/** The counterparty a scale-up playbook's budget increase names (ADR 0017). */
+export const scaleUpPlaybookCounterparty = "scale-up-playbook";
+
+// A budget increase a scale-up playbook asks for on its own (no person pressed a button) always
+// needs two distinct approvers, whatever its amount and whatever a published version says (ADR
+// 0017). A forbid on spend_with_single_approval also covers spend_without_approval, so the engine
+// answers needs_approval with approvalsRequired 2 and names this guardrail in the decision. It can
+// only make an intent stricter: anyone else naming this counterparty gets four eyes too.
+const scaleUpFourEyes = `
+@id("guardrail.scale-up-four-eyes")
+@reason("A scale-up playbook's budget increase needs two distinct approvers (four eyes), whatever its amount")
+forbid (principal, action in Action::"spend_with_single_approval", resource)
+when { context.counterpartyId == "${scaleUpPlaybookCounterparty}" };
+`;
+
 const guardrails: Record<PolicyScope, string> = {
-  treasury: `${killSwitch}${treasuryFrozen}`,
+  treasury: `${killSwitch}${treasuryFrozen}${scaleUpFourEyes}`,
   tools: killSwitch,
   publishing: killSwitch,
 };

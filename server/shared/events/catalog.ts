@@ -9,11 +9,13 @@ import { controlEvents } from "./catalog/control";
 import { identityEvents } from "./catalog/identity";
 import { notificationEvents } from "./catalog/notifications";
 import { orchestrationEvents } from "./catalog/orchestration";
+import { orchestrationPlaybookEvents } from "./catalog/orchestration-playbooks";
 import { policyEvents } from "./catalog/policy";
 import { treasuryEvents } from "./catalog/treasury";
 import { treasuryFundingEvents } from "./catalog/treasury-funding";
 import { treasuryIntentEvents } from "./catalog/treasury-intents";
 import { treasuryRailEvents } from "./catalog/treasury-rails";
+import { treasuryRebalancingEvents } from "./catalog/treasury-rebalancing";
 
 export { type Role, roles } from "./catalog/identity";
 
@@ -25,10 +27,12 @@ export const eventCatalog = {
   ...identityEvents,
   ...notificationEvents,
   ...orchestrationEvents,
+  ...orchestrationPlaybookEvents,
   ...policyEvents,
   ...treasuryEvents,
   ...treasuryFundingEvents,
   ...treasuryIntentEvents,
+  ...treasuryRebalancingEvents,
   ...treasuryRailEvents,
 } as const satisfies Record<string, { schemaVersion: number; payload: z.ZodType }>;
 

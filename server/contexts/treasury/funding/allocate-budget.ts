@@ -30,6 +30,12 @@ export async function allocateBudget(options: {
   correlationId: string;
   requester: PolicyPrincipal;
   input: Record<string, unknown>;
+  /**
+   * Who asks on the treasury's behalf, when not a person at a form: a scale-up playbook names
+   * "scale-up-playbook", which a policy guardrail sends to two distinct approvers (ADR 0017).
+   * Default: the portfolio treasury.
+   */
+  counterparty?: string;
 }): Promise<AllocationView> {
   const input = parseAllocationInput(options.input);
   if (options.requester.portfolioId !== input.portfolioId) {
@@ -60,7 +66,7 @@ export async function allocateBudget(options: {
         ventureId: input.ventureId,
         amountMinor: input.amountMinor.toString(),
         currency: input.currency,
-        counterparty: allocationCounterparty,
+        counterparty: options.counterparty ?? allocationCounterparty,
         category: allocationCategory,
         purpose: input.reason,
         idempotencyKey: key,

@@ -7,6 +7,8 @@ import { AppError } from "@/server/shared/errors";
 import type { PolicyDecisionRecord } from "@/server/shared/events/catalog/policy";
 import { appendEvents, type NewEvent } from "@/server/shared/events/store";
 import { settleAllocationIfAny } from "../funding/settle-allocation";
+import { settleTransferIfAny } from "../rebalancing/settle-transfer";
+import { budgetTransferCategory } from "../rebalancing/transfer-input";
 import { intentStream } from "./create-intent";
 import { type DecideOptions, lockPendingIntent, parseNote } from "./decide-intent";
 import { describeFreeze, freezesFor } from "./freezes";
@@ -27,7 +29,9 @@ export async function approveIntent(options: DecideOptions): Promise<MoneyIntent
       throw new AppError("CONFLICT", "You already approved this money intent; a second approver is needed");
     }
     await assertNotPaused(tx, "Approving a money intent");
-    const freezes = await freezesFor(tx, intent.portfolioId, intent.ventureId);
+    // A budget transfer names its target venture as counterparty: a freeze there refuses it too.
+    const target = intent.category === budgetTransferCategory ? [intent.counterparty] : [];
+    const freezes = await freezesFor(tx, intent.portfolioId, intent.ventureId, target);
     if (freezes.length > 0) {
       throw new AppError("UNPROCESSABLE", `Approving is refused: ${freezes.map(describeFreeze).join("; ")}`, {
         reason: "frozen",
@@ -81,6 +85,8 @@ export async function approveIntent(options: DecideOptions): Promise<MoneyIntent
     });
     // A budget allocation moves money inside our own ledger: it settles with its approval (ADR 0012).
     if (decided) await settleAllocationIfAny(tx, options, intent.id);
+    // So does a budget transfer between two ventures (ADR 0016).
+    if (decided) await settleTransferIfAny(tx, options, intent.id);
   });
   return (await getIntent(options))!;
 }

@@ -145,10 +145,24 @@ export async function listFreezes(options: { db: Db | Tx; portfolioId: string })
   });
 }
 
-/** The freezes that apply to one venture (its own and the portfolio's), read in the caller's transaction. */
-export async function freezesFor(tx: Tx, portfolioId: string, ventureId: string): Promise<FreezeView[]> {
+/**
+ * The freezes that apply to one venture (its own and the portfolio's), read in the caller's
+ * transaction; `alsoVentureIds` adds other ventures the money touches (a budget transfer's target).
+ */
+export async function freezesFor(
+  tx: Tx,
+  portfolioId: string,
+  ventureId: string,
+  alsoVentureIds: readonly string[] = [],
+): Promise<FreezeView[]> {
   return tx.treasuryFreeze.findMany({
-    where: { portfolioId, OR: [{ ventureId }, { ventureId: null }] },
+    where: {
+      portfolioId,
+      OR: [
+        alsoVentureIds.length > 0 ? { ventureId: { in: [ventureId, ...alsoVentureIds] } } : { ventureId },
+        { ventureId: null },
+      ],
+    },
     orderBy: { frozenAt: "asc" },
   });
 }

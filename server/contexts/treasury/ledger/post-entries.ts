@@ -30,25 +30,42 @@ export async function postEntry(tx: LedgerTx, entry: EntryInput): Promise<Posted
  * Posts a batch of entries atomically, in one round trip: each account is locked and updated once
  * however many entries touch it, which is how a hot account (a budget, the treasury's cash) goes
  * beyond one transfer per commit. Flags and floors are judged on the batch's net effect.
+ *
+ * `createdAt` back-dates the batch (ADR 0004, "Back-dated entries"): its entries carry that time
+ * and count in the daily totals of its UTC day. For history recorded after the fact (an import,
+ * the demo portfolio); a time after the database clock is refused. Without it, entries are dated
+ * by the database clock, as always.
  */
 export async function postEntries(
   tx: LedgerTx,
-  options: { entries: readonly EntryInput[] },
+  options: { entries: readonly EntryInput[]; createdAt?: Date },
 ): Promise<PostedEntry[]> {
-  return postEntriesChecked(tx, options.entries, "entries");
+  if (options.createdAt !== undefined && !isValidDate(options.createdAt)) {
+    throw new AppError("BAD_REQUEST", "createdAt must be a valid date-time", {
+      fields: { createdAt: "a valid date-time, not after now" },
+    });
+  }
+  return postEntriesChecked(tx, options.entries, "entries", options.createdAt ?? null);
+}
+
+function isValidDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
 }
 
 async function postEntriesChecked(
   tx: LedgerTx,
   entries: readonly EntryInput[],
   field: string,
+  createdAt: Date | null = null,
 ): Promise<PostedEntry[]> {
   assertValidEntries(entries, field);
   const single = entries.length === 1;
   const prefixOf = new Map(entries.map((e, i) => [e.id, single ? "" : `${field}[${i}].`]));
   if (entries.some((e) => e.reversalOf != null)) await assertReversals(tx, entries, prefixOf);
-  // A transfer (one entry of two postings) is most calls: it has a path of its own.
-  if (single && entries[0]!.postings.length === 2) return [await postTransfer(tx, entries[0]!)];
+  // A transfer (one entry of two postings) is most calls: it has a path of its own (dated now).
+  if (createdAt === null && single && entries[0]!.postings.length === 2) {
+    return [await postTransfer(tx, entries[0]!)];
+  }
 
   const counts: number[] = [];
   const firsts: number[] = [];
@@ -71,9 +88,13 @@ async function postEntriesChecked(
 
   const [row] = await runLedgerSql<{ out_portfolio_ids: string[]; out_currencies: string[] }>(
     tx,
-    `SELECT out_portfolio_ids, out_currencies
-       FROM ledger_post_entries($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[],
-                                $8::text[], $9::bigint[])`,
+    createdAt === null
+      ? `SELECT out_portfolio_ids, out_currencies
+           FROM ledger_post_entries($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[],
+                                    $8::text[], $9::bigint[])`
+      : `SELECT out_portfolio_ids, out_currencies
+           FROM ledger_post_entries($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[],
+                                    $8::text[], $9::bigint[], $10::timestamptz)`,
     [
       entries.map((e) => e.id),
       entries.map((e) => e.memo ?? null),
@@ -84,6 +105,7 @@ async function postEntriesChecked(
       postingSeq,
       accountIds,
       amounts,
+      ...(createdAt === null ? [] : [createdAt.toISOString()]),
     ],
     {
       posting: (ordinal) => postingField[ordinal - 1] ?? "postings",

@@ -248,6 +248,12 @@ function refusalError(refusal: Refusal, locate: RefusalLocator): AppError {
           fields: { [`${holdPrefix(refusal.holdId)}expiresAt`]: "must be in the future" },
         },
       );
+    case "created_at_in_future":
+      return new AppError(
+        "BAD_REQUEST",
+        `Entries cannot be dated ${text(refusal, "createdAt")}, after the database clock (${text(refusal, "now")})`,
+        { reason: "created_at_in_future", fields: { createdAt: "not after now" } },
+      );
     case "unknown_hold":
       return new AppError("NOT_FOUND", `Hold ${text(refusal, "holdId")} does not exist`, {
         reason: "unknown_hold",

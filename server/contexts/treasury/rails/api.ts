@@ -28,3 +28,4 @@ export { createRails, type Rails, type TreasurySettings, treasurySettingsFromEnv
 export { createStripeRail, type StripeRailSettings } from "./stripe-rail";
 export { handleStripeWebhook, type WebhookAnswer } from "./stripe-webhook";
 export { type PayoutContext, submitPayout } from "./submit-payout";
+export { type VoidPayoutOptions, voidPayout } from "./void-payout";

@@ -61,6 +61,14 @@ export async function submitPayout(ctx: PayoutContext, intentId: string): Promis
     );
     const marginOk =
       hold && !hold.resolved && hold.expires_at.getTime() - Date.now() > ctx.limits.holdMarginMs;
+    // Mark it as being sent before the call, only while it is still waiting: a finance controller's
+    // void (void-payout.ts) locks the row, so either it sees this mark and refuses, or this update
+    // finds the payout no longer submitting and nothing is sent.
+    const marked = await tx.$executeRawUnsafe(
+      `UPDATE treasury_payouts SET sending_started_at = now() WHERE intent_id = $1 AND status = 'submitting'`,
+      intentId,
+    );
+    if (marked === 0) return { go: false as const, why: "skipped" as const };
     return { go: true as const, payout, marginOk: Boolean(marginOk) };
   });
   if (!checked.go) return checked.why;

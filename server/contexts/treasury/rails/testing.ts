@@ -1,5 +1,6 @@
 // Helpers for the rails integration tests and the role x procedure matrix.
 import type { Db } from "@/server/shared/db";
+import { createIntent } from "../intents/api";
 import { runReconciliation } from "./run-reconciliation";
 import { createRails, type Rails, type TreasurySettings } from "./settings";
 
@@ -36,4 +37,40 @@ export async function railsMatrixFixture(db: Db, portfolioId: string): Promise<{
     requestedBy: "test",
   });
   return { runId: run.id };
+}
+
+/**
+ * For the role x procedure matrix: approved payments (within the automatic limit) to void, one per
+ * call. Run after treasuryMatrixFixture, which funds the venture and allows acme.
+ */
+export async function voidMatrixFixture(
+  db: Db,
+  options: { portfolioId: string; ventureId: string; founderUserId: string },
+): Promise<{ nextVoidIntentId(): string }> {
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const intent = await createIntent({
+      db,
+      actor: { type: "user", id: options.founderUserId },
+      correlationId: "cor_matrix_void",
+      requester: {
+        kind: "user",
+        userId: options.founderUserId,
+        portfolioId: options.portfolioId,
+        portfolioRole: "founder",
+      },
+      input: {
+        portfolioId: options.portfolioId,
+        ventureId: options.ventureId,
+        amountMinor: "1000",
+        currency: "USD",
+        counterparty: "acme",
+        category: "saas",
+        purpose: "Matrix payment to void",
+        idempotencyKey: `matrix-void-${i}`,
+      },
+    });
+    ids.push(intent.id);
+  }
+  return { nextVoidIntentId: () => ids.shift() ?? "mi_exhausted" };
 }

@@ -31,7 +31,16 @@ type Row = {
 
 /**
  * Revenue and expenses posted in [from, to] (days, inclusive) in a portfolio, or one venture,
- * grouped by venture, currency and kind, and optionally by account code and/or day.
+ * grouped by venture, currency and kind, and optionally by account code and/or day. A group
+ * appears only when at least one of its accounts has daily totals in the period.
+ *
+ * The daily totals are ledger_daily_totals (ADR 0004, "Who keeps the books"): each account's
+ * latest day on its own row, earlier days in ledger_closed_daily_totals. The query reads those two
+ * places itself, per account: one index range scan of the closed days in the period (index only,
+ * on ledger_closed_daily_totals_window_idx) and the account row it already has, instead of joining
+ * the view, which scans every closed day of the portfolio and joins back to the accounts. Without
+ * days, each account's period is summed inside its range scan, so the grouping sees one row per
+ * account (~350 for 50 ventures) instead of one per account and day (~10,500 for 30 days).
  */
 export async function readActivity(
   db: Db | Tx,
@@ -47,26 +56,52 @@ export async function readActivity(
   },
 ): Promise<ActivityRow[]> {
   const byVenture = options.byVenture ?? true;
-  const groups = [
-    byVenture ? "a.venture_id" : "NULL::text",
-    "a.currency::text",
+  const ventureId = options.ventureId ?? null;
+  // Grouped on the stored columns, formatted once per group afterwards: casting and hashing text
+  // per account-day row doubled the by-day read.
+  const keys = [
+    ...(byVenture ? ["a.venture_id"] : []),
+    "a.currency",
     "a.kind",
-    options.byCode ? "a.code" : "NULL::text",
-    options.byDay ? "to_char(d.day, 'YYYY-MM-DD')" : "NULL::text",
+    ...(options.byCode ? ["a.code"] : []),
+    ...(options.byDay ? ["t.day"] : []),
   ];
-  const rows = await db.$queryRawUnsafe<Row[]>(
-    `SELECT ${groups[0]} AS venture_id, ${groups[1]} AS currency, ${groups[2]} AS kind, ${groups[3]} AS code,
-            ${groups[4]} AS day, sum(d.debits_minor)::text AS debits, sum(d.credits_minor)::text AS credits
-       FROM ledger_accounts a
-       JOIN ledger_daily_totals d ON d.account_id = a.id AND d.day BETWEEN $2::date AND $3::date
-      WHERE a.portfolio_id = $1 AND a.kind IN ('revenue', 'expense')
-        AND ($4::text IS NULL OR a.venture_id = $4)
-      GROUP BY 1, 2, 3, 4, 5`,
-    options.portfolioId,
-    options.from,
-    options.to,
-    options.ventureId ?? null,
-  );
+  const columns = `${byVenture ? "g.venture_id" : "NULL::text"} AS venture_id, g.currency::text AS currency, g.kind,
+    ${options.byCode ? "g.code" : "NULL::text"} AS code,
+    ${options.byDay ? "to_char(g.day, 'YYYY-MM-DD')" : "NULL::text"} AS day,
+    g.debits::text AS debits, g.credits::text AS credits`;
+  // Two statement texts rather than "$4 IS NULL OR venture_id = $4": each is prepared once per
+  // connection and keeps a plan fit for its own filter.
+  const accounts = `a.portfolio_id = $1 AND a.kind IN ('revenue', 'expense')${ventureId === null ? "" : " AND a.venture_id = $4"}`;
+  const latestInPeriod = "a.totals_postings > 0 AND a.totals_day BETWEEN $2::date AND $3::date";
+  const sql = options.byDay
+    ? `SELECT ${columns} FROM (
+         SELECT ${keys.join(", ")}, sum(t.debits) AS debits, sum(t.credits) AS credits
+           FROM ledger_accounts a
+          CROSS JOIN LATERAL (
+                SELECT c.day, c.debits_minor AS debits, c.credits_minor AS credits
+                  FROM ledger_closed_daily_totals c
+                 WHERE c.account_id = a.id AND c.day BETWEEN $2::date AND $3::date
+                UNION ALL
+                SELECT a.totals_day, a.totals_debits_minor, a.totals_credits_minor WHERE ${latestInPeriod}) t
+          WHERE ${accounts}
+          GROUP BY ${keys.join(", ")}) g`
+    : `SELECT ${columns} FROM (
+         SELECT ${keys.join(", ")}, sum(t.debits) AS debits, sum(t.credits) AS credits
+           FROM ledger_accounts a
+          CROSS JOIN LATERAL (
+                SELECT count(*) AS days,
+                       coalesce(sum(c.debits_minor), 0)
+                         + CASE WHEN ${latestInPeriod} THEN a.totals_debits_minor ELSE 0 END AS debits,
+                       coalesce(sum(c.credits_minor), 0)
+                         + CASE WHEN ${latestInPeriod} THEN a.totals_credits_minor ELSE 0 END AS credits
+                  FROM ledger_closed_daily_totals c
+                 WHERE c.account_id = a.id AND c.day BETWEEN $2::date AND $3::date) t
+          WHERE ${accounts} AND (t.days > 0 OR (${latestInPeriod}))
+          GROUP BY ${keys.join(", ")}) g`;
+  const values: unknown[] = [options.portfolioId, options.from, options.to];
+  if (ventureId !== null) values.push(ventureId);
+  const rows = await db.$queryRawUnsafe<Row[]>(sql, ...values);
   return rows.map((row) => {
     const debits = parseMinor(row.debits);
     const credits = parseMinor(row.credits);

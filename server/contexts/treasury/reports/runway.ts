@@ -64,13 +64,19 @@ export async function runwayReport(options: {
 
   type Acc = { revenue: bigint; expenses: bigint; budget: bigint; cash: bigint };
   const zero = (): Acc => ({ revenue: 0n, expenses: 0n, budget: 0n, cash: 0n });
-  const perVenture = new Map<string, Acc>();
+  // Venture → currency → figures: each venture finds its own currencies without a scan of all.
+  const perVenture = new Map<string, Map<string, Acc>>();
   const perCurrency = new Map<Currency, Acc & { treasury: bigint }>();
-  const at = (map: Map<string, Acc>, key: string) => {
-    let found = map.get(key);
+  const ventureAcc = (ventureId: string, currency: string) => {
+    let byCurrency = perVenture.get(ventureId);
+    if (!byCurrency) {
+      byCurrency = new Map();
+      perVenture.set(ventureId, byCurrency);
+    }
+    let found = byCurrency.get(currency);
     if (!found) {
       found = zero();
-      map.set(key, found);
+      byCurrency.set(currency, found);
     }
     return found;
   };
@@ -84,7 +90,7 @@ export async function runwayReport(options: {
   };
   for (const row of activity) {
     if (!row.ventureId) continue;
-    const acc = at(perVenture, `${row.ventureId}:${row.currency}`);
+    const acc = ventureAcc(row.ventureId, row.currency);
     const total = portfolioAcc(row.currency);
     if (row.kind === "revenue") {
       acc.revenue += row.amountMinor;
@@ -104,7 +110,7 @@ export async function runwayReport(options: {
     total.budget += row.budgetAvailableMinor;
     total.cash += row.cashAvailableMinor;
     if (!wanted.has(row.ventureId)) continue;
-    const acc = at(perVenture, `${row.ventureId}:${row.currency}`);
+    const acc = ventureAcc(row.ventureId, row.currency);
     acc.budget += row.budgetAvailableMinor;
     acc.cash += row.cashAvailableMinor;
   }
@@ -112,12 +118,10 @@ export async function runwayReport(options: {
   const result: VentureRunway[] = [];
   for (const venture of ventures) {
     const days = effectiveDays(window.days, windowFromMs, venture.created_at.getTime());
-    const currencies = new Set<string>([venture.currency]);
-    for (const key of perVenture.keys()) {
-      if (key.startsWith(`${venture.id}:`)) currencies.add(key.slice(venture.id.length + 1));
-    }
+    const byCurrency = perVenture.get(venture.id);
+    const currencies = new Set<string>([venture.currency, ...(byCurrency?.keys() ?? [])]);
     for (const currency of [...currencies].sort()) {
-      const acc = perVenture.get(`${venture.id}:${currency}`) ?? zero();
+      const acc = byCurrency?.get(currency) ?? zero();
       result.push({
         ventureId: venture.id,
         ventureName: venture.name,

@@ -12,11 +12,13 @@ import {
   receiveSandboxPayment,
   runReconciliation,
   treasurySettingsFromEnv,
+  voidPayout,
 } from "@/server/contexts/treasury/rails/api";
 import type { Db } from "@/server/shared/db";
 import { loadEnv } from "@/server/shared/env";
 import { railNames } from "@/server/shared/events/catalog/treasury-rails";
 import { portfolioProcedure } from "@/server/trpc/init";
+import { decideIntentInput, intentOutput, toIntentOutput } from "./schemas";
 
 const railsByDb = new WeakMap<Db, Rails>();
 
@@ -160,6 +162,22 @@ export const treasuryRailsProcedures = {
           actor: ctx.actor,
           correlationId: ctx.correlationId,
           input,
+        }),
+      ),
+    ),
+  /** Void the hold of an approved payment that was never sent to the rail (UJ-3), with a note. */
+  voidPayout: portfolioProcedure("intent.decide")
+    .input(decideIntentInput)
+    .output(intentOutput)
+    .mutation(async ({ ctx, input }) =>
+      toIntentOutput(
+        await voidPayout({
+          db: ctx.db,
+          actor: ctx.actor,
+          correlationId: ctx.correlationId,
+          decider: { userId: ctx.principal.userId, role: ctx.role },
+          defaultRail: webRails(ctx.db).defaultRail,
+          ...input,
         }),
       ),
     ),
