@@ -211,7 +211,8 @@ export async function closedLoop(
 /**
  * Open loop: request k is issued at start + k / rate whatever has completed, and its latency is
  * measured from that scheduled time (so a stall shows as latency, not as a lower rate). At most
- * `maxInFlight` requests are outstanding; a request that would exceed it counts as an error.
+ * `maxInFlight` requests are outstanding; a request that would exceed it counts as an error. The
+ * achieved rate counts requests that succeeded; latencies include failed ones.
  */
 export async function openLoop(
   durationS: number,
@@ -249,7 +250,9 @@ export async function openLoop(
   await Promise.all(pending);
   const elapsedS = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { achievedRate: latencies.length / elapsedS, latencies, tally, issued };
+  // Completed without error: a request that failed is in the latencies, not in the rate.
+  const succeeded = Object.values(tally.statuses).reduce((sum, n) => sum + n, 0);
+  return { achievedRate: succeeded / elapsedS, latencies, tally, issued };
 }
 
 export function describeMix(tally: Tally): string {

@@ -91,7 +91,13 @@ async function main(): Promise<void> {
   if (env.NODE_ENV === "production") fail("refusing to seed demo data into a production database");
   const db = createDb(env.DATABASE_URL, { poolMax: 6, statementTimeoutMs: 120_000 });
   try {
-    const members = await findDevUsers(db);
+    const members = await findDevUsers(db).catch((error: unknown) => {
+      if (isAppError(error)) throw error;
+      const database = new URL(env.DATABASE_URL);
+      fail(
+        `cannot read the development users from ${database.host}${database.pathname} (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): is \`npm run up\` running?`,
+      );
+    });
     const launched = (run: LiveRun) =>
       console.log(
         `demo: launched ${run.ventureName} from the product-launch template; budget ${money(run.budgetMinor)} requested by the founder, ` +

@@ -43,11 +43,11 @@ export function DagView({
             label: (
               <div className="text-left" data-testid="dag-node" data-status={task.status}>
                 <div className="truncate text-xs font-semibold text-slate-900">{task.title}</div>
-                <div className="mt-0.5 flex justify-between text-[10px] uppercase tracking-wide text-slate-600">
-                  <span>
+                <div className="mt-0.5 flex justify-between gap-2 text-[10px] uppercase tracking-wide text-slate-600">
+                  <span className="truncate">
                     {task.level} · {task.role.replaceAll("_", " ")}
                   </span>
-                  <span>{task.status.replaceAll("_", " ")}</span>
+                  <span className="shrink-0">{task.status.replaceAll("_", " ")}</span>
                 </div>
               </div>
             ),

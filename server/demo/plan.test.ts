@@ -1,7 +1,8 @@
 // The demo's plan, pure: deterministic, about as many events as asked for, nothing dated after
 // now, and money that never runs out in the history (the ledger would refuse it).
 import { describe, expect, it } from "vitest";
-import { type DemoPlan, demoVentureNames, fullDemoScale, planDemo, spendOf } from "./plan";
+import { isAppError } from "@/server/shared/errors";
+import { type DemoPlan, type DemoScale, demoVentureNames, fullDemoScale, planDemo, spendOf } from "./plan";
 
 const now = new Date("2026-11-28T15:42:00Z");
 const full = planDemo({ scale: fullDemoScale, now });
@@ -82,9 +83,22 @@ describe("planDemo", () => {
     expect(Math.min(...escalated)).toBeGreaterThanOrEqual(87);
   });
 
-  it("refuses a scale it cannot plan, naming the field", () => {
-    expect(() => planDemo({ scale: { ventures: 7, days: 90, events: 1_000 }, now })).toThrow(/ventures/);
-    expect(() => planDemo({ scale: { ventures: 2, days: 1, events: 1_000 }, now })).toThrow(/days/);
-    expect(() => planDemo({ scale: { ventures: 2, days: 10, events: 10 }, now })).toThrow(/events/);
+  it("refuses a scale it cannot plan, naming each field", () => {
+    const refusal = (scale: DemoScale) => {
+      try {
+        planDemo({ scale, now });
+      } catch (error) {
+        return isAppError(error) ? { code: error.code, fields: error.details.fields } : error;
+      }
+      return null;
+    };
+    expect(refusal({ ventures: 7, days: 90, events: 1_000 })).toEqual({
+      code: "BAD_REQUEST",
+      fields: { ventures: "1 to 6" },
+    });
+    expect(refusal({ ventures: 0, days: 1, events: 10 })).toEqual({
+      code: "BAD_REQUEST",
+      fields: { ventures: "1 to 6", days: "2 to 366", events: "100 to 10,000,000" },
+    });
   });
 });

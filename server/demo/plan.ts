@@ -8,6 +8,7 @@
 // about it and two runs tell the same story. Money is bigint minor units (USD cents).
 import { costOf, type ProviderName, priceOf } from "@/server/contexts/agents/api";
 import type { VentureStage } from "@/server/contexts/orchestration/venture";
+import { AppError } from "@/server/shared/errors";
 
 /** How big the demo is: ventures (at most the six profiles), days of history, events aimed at. */
 export type DemoScale = { ventures: number; days: number; events: number };
@@ -433,14 +434,20 @@ function slotsOf(dayStart: Date, now: Date): Date[] {
  */
 export function planDemo(options: { scale: DemoScale; now: Date; seed?: number }): DemoPlan {
   const { scale, now } = options;
+  const fields: Record<string, string> = {};
   if (!Number.isInteger(scale.ventures) || scale.ventures < 1 || scale.ventures > profiles.length) {
-    throw new RangeError(`scale.ventures must be 1 to ${profiles.length}`);
+    fields.ventures = `1 to ${profiles.length}`;
   }
-  if (!Number.isInteger(scale.days) || scale.days < 2 || scale.days > 366) {
-    throw new RangeError("scale.days must be 2 to 366");
+  if (!Number.isInteger(scale.days) || scale.days < 2 || scale.days > 366) fields.days = "2 to 366";
+  if (!Number.isInteger(scale.events) || scale.events < 100 || scale.events > 10_000_000) {
+    fields.events = "100 to 10,000,000";
   }
-  if (!Number.isInteger(scale.events) || scale.events < 100)
-    throw new RangeError("scale.events must be at least 100");
+  if (Object.keys(fields).length > 0) {
+    const summary = Object.entries(fields)
+      .map(([field, why]) => `${field} must be ${why}`)
+      .join("; ");
+    throw new AppError("BAD_REQUEST", `Invalid demo scale: ${summary}`, { fields });
+  }
   const rand = prng(options.seed ?? 20261129);
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const dayStarts = Array.from(

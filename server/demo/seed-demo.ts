@@ -22,10 +22,10 @@ export function devUserEmail(role: Role): string {
  */
 export async function findDevUsers(db: Db): Promise<DemoMember[]> {
   const emails = roles.map(devUserEmail);
-  const users = await db.user.findMany({
-    where: { email: { in: emails } },
-    select: { id: true, email: true },
-  });
+  const users = await db.$queryRawUnsafe<Array<{ id: string; email: string }>>(
+    "SELECT id, email FROM users WHERE email = ANY($1::text[])",
+    emails,
+  );
   const members = roles.flatMap((role) => {
     const user = users.find((u) => u.email === devUserEmail(role));
     return user ? [{ userId: user.id, email: user.email, role }] : [];
