@@ -106,7 +106,8 @@ describe("kill -9 of the orchestrator and the agent runtime at random points", (
     while ((await open()) > 0 && chaos < 6 && Date.now() < deadline) {
       const victim = Math.random() < 0.5 ? workers.orchestrator : workers["agent-runtime"];
       // Kill only a process that is up and working (its heartbeat is in), after a random moment of work.
-      await eventually(() => victim.heartbeatSeen(s.db), 30_000, `${victim.name} up`);
+      // A restart under a loaded machine (tsx compiling the worker on two busy cores) can take a while.
+      await eventually(() => victim.heartbeatSeen(s.db), 60_000, `${victim.name} up`);
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 1_300));
       await victim.kill();
       chaos++;
