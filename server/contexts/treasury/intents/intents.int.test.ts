@@ -8,6 +8,7 @@ import { approveIntent } from "./approve-intent";
 import { budgetAccountId, createIntent } from "./create-intent";
 import { denyIntent } from "./deny-intent";
 import { freezeTreasury, unfreezeTreasury } from "./freezes";
+import { getIntent } from "./intent-view";
 import { fundedIntentFixture, type IntentFixture } from "./testing";
 
 let s: TestServices;
@@ -110,6 +111,49 @@ describe("money intents", () => {
       "CONFLICT",
       "idempotencyKey",
     );
+  });
+
+  it("gives concurrent requests with one key one intent, and refuses other content concurrently", async () => {
+    const input = intent({ amountMinor: "1700" });
+    const wide = createDb(s.databaseUrl, { poolMax: 12 });
+    const ask = (over: Record<string, unknown> = {}) =>
+      createIntent({ db: wide, ...f.as("founder"), requester: f.requester(), input: { ...input, ...over } });
+    const same = await Promise.allSettled(Array.from({ length: 8 }, () => ask())).finally(() =>
+      wide.$disconnect(),
+    );
+    const ids = same.map((r) => (r.status === "fulfilled" ? r.value.id : String(r.reason)));
+    expect(new Set(ids).size, ids.join()).toBe(1);
+    const rows = await s.db.moneyIntent.count({
+      where: { portfolioId: f.portfolioId, idempotencyKey: input.idempotencyKey },
+    });
+    expect(rows).toBe(1);
+    const other = createDb(s.databaseUrl, { poolMax: 4 });
+    const mixed = await Promise.allSettled([
+      createIntent({
+        db: other,
+        ...f.as("founder"),
+        requester: f.requester(),
+        input: { ...input, idempotencyKey: `${input.idempotencyKey}-b` },
+      }),
+      createIntent({
+        db: other,
+        ...f.as("founder"),
+        requester: f.requester(),
+        input: { ...input, idempotencyKey: `${input.idempotencyKey}-b`, amountMinor: "1701" },
+      }),
+    ]).finally(() => other.$disconnect());
+    expect(mixed.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const conflict = mixed.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect((conflict.reason as AppError).code).toBe("CONFLICT");
+  });
+
+  it("returns the intent as stored", async () => {
+    for (const amountMinor of ["900", "60000", "2000000"]) {
+      const created = await create({ amountMinor });
+      expect(created).toEqual(
+        await getIntent({ db: s.db, portfolioId: f.portfolioId, intentId: created.id }),
+      );
+    }
   });
 
   it("refuses self-approval, approves by a finance controller, and refuses a second decision", async () => {
