@@ -56,7 +56,9 @@ test("pressed mid-run, the kill-switch stops everything; resume finishes the run
             title: "Slow step one",
             role: "worker",
             level: "L3",
-            inputs: { program: "sh", script: "sleep 6; echo one" },
+            // Long enough to be seen running and still be running when the pause lands, on a loaded
+            // machine too (6 s was not, twice).
+            inputs: { program: "sh", script: "sleep 20; echo one" },
             dependsOn: ["research"],
           },
           {

@@ -107,7 +107,9 @@ function start(name: string, command: string, args: string[]) {
   child.stderr?.on("data", (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
   children.push(child);
 }
-start("web", "npx", ["next", "start", "-p", port, "-H", "127.0.0.1"]);
+// `npm start`, as `npm run up` serves: its keep-alive timeout (65 s) outlasts a client's idle pause,
+// where Node's 5 s default closed sockets just as a client reused them (ECONNRESET).
+start("web", "npm", ["run", "start", "--", "-p", port, "-H", "127.0.0.1"]);
 for (const worker of ["outbox-relay", "orchestrator", "agent-runtime", "artifact-compiler", "notifier"]) {
   start(worker, "npx", ["tsx", `workers/${worker}/main.ts`]);
 }
