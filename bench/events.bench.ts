@@ -55,20 +55,22 @@ async function runConcurrently(
  * relay it clears `outbox_wake.listening`, so appends skip the commit-serialising notification.
  */
 function sealerLoop(db: ReturnType<typeof createDb>) {
+  const sealBatch = 2_000;
+  const busyPollMs = 3;
   let stop = false;
   let sealed = 0;
   const done = (async () => {
     await db.$executeRawUnsafe("UPDATE outbox_wake SET listening = false WHERE id = 1");
     for (;;) {
-      const n = await sealEvents(db, 5_000);
+      const n = await sealEvents(db, sealBatch);
       sealed += n;
-      if (n === 0) {
-        if (stop) {
-          await db.$executeRawUnsafe("UPDATE outbox_wake SET listening = true WHERE id = 1");
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 2));
+      if (n === 0 && stop) {
+        await db.$executeRawUnsafe("UPDATE outbox_wake SET listening = true WHERE id = 1");
+        return;
       }
+      // The relay's pacing (workers/outbox-relay): straight on after a full batch, otherwise its
+      // busy poll interval.
+      if (n < sealBatch) await new Promise((r) => setTimeout(r, busyPollMs));
     }
   })();
   return {

@@ -1,7 +1,9 @@
 // withTransaction when the server ends the session mid-transaction (a PostgreSQL restart, found by the
 // fault suite, test/faults/): the transaction fails with the server's error, the process survives
 // (before the fix, pg emitted 'error' on the checked-out client with nobody listening and the worker
-// crashed), and the broken connection is discarded so the next transaction works.
+// crashed), and the broken connection is discarded so the next transaction works. And BEGIN sent
+// with the first statement (one round trip fewer): the transaction is still one, whatever the first
+// statement is.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestServices, type TestServices } from "@/test/services";
@@ -11,7 +13,13 @@ let s: TestServices;
 
 beforeAll(async () => {
   s = await openTestServices();
+  await s.db.$executeRawUnsafe("CREATE TABLE db_test_rows (x int NOT NULL)");
 });
+
+async function storedRows(): Promise<number[]> {
+  const rows = await s.db.$queryRawUnsafe<Array<{ x: number }>>("SELECT x FROM db_test_rows ORDER BY x");
+  return rows.map((r) => r.x);
+}
 afterAll(async () => {
   await s?.close();
 });
@@ -38,5 +46,72 @@ describe("withTransaction", () => {
       return row!.ok;
     });
     expect(ok).toBe(1);
+  });
+
+  it("runs every statement in one transaction when the first carries the BEGIN, and a failure undoes the first", async () => {
+    await s.db.$executeRawUnsafe("TRUNCATE db_test_rows");
+    const times = await withTransaction(s.db, async (tx) => {
+      const [first] = await tx.$queryRawUnsafe<Array<{ t: Date }>>(
+        "INSERT INTO db_test_rows (x) VALUES ($1) RETURNING now() AS t",
+        1,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const [second] = await tx.$queryRawUnsafe<Array<{ t: Date }>>("SELECT now() AS t");
+      return [first!.t.getTime(), second!.t.getTime()];
+    });
+    // now() is the transaction's start: the same for both statements, 30 ms apart.
+    expect(times[1]).toBe(times[0]);
+    const failed = withTransaction(s.db, async (tx) => {
+      await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 2);
+      await tx.$executeRawUnsafe("SELECT 1 / $1::int", 0);
+    });
+    await expect(failed).rejects.toThrow(/division by zero/);
+    expect(await storedRows()).toEqual([1]);
+  });
+
+  it("keeps a first statement without parameters, a Prisma query and a savepoint first inside the transaction", async () => {
+    await s.db.$executeRawUnsafe("TRUNCATE db_test_rows");
+    // Without parameters (the simple protocol): BEGIN goes on its own, then the statement.
+    await expect(
+      withTransaction(s.db, async (tx) => {
+        await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES (10)");
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    // Prisma's own query path (through the routing pool), with parameters.
+    await expect(
+      withTransaction(s.db, async (tx) => {
+        await tx.$executeRaw`INSERT INTO db_test_rows (x) VALUES (${11})`;
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    // A nested transaction first: its savepoint opens the outer transaction.
+    await withTransaction(s.db, async () => {
+      await expect(
+        withTransaction(s.db, async (tx) => {
+          await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 12);
+          throw new Error("inner fails");
+        }),
+      ).rejects.toThrow("inner fails");
+      await s.db.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 13);
+    });
+    expect(await storedRows()).toEqual([13]);
+  });
+
+  it("sends nothing for a transaction without statements and leaves no session in a transaction", async () => {
+    expect(await withTransaction(s.db, async () => "nothing to do")).toBe("nothing to do");
+    await expect(
+      withTransaction(s.db, async () => {
+        throw new Error("failed before any statement");
+      }),
+    ).rejects.toThrow("failed before any statement");
+    const [open] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    );
+    expect(open!.n).toBe(0n);
+    expect(await withTransaction(s.db, (tx) => tx.$queryRawUnsafe("SELECT $1::int AS x", 5))).toEqual([
+      { x: 5 },
+    ]);
   });
 });
