@@ -17,6 +17,7 @@ import type { Db } from "@/server/shared/db";
 import type { Logger } from "@/server/shared/logger";
 import type { ConsumerSpec } from "../_runtime/consumer";
 import { alwaysOpenGate, type DispatchGate } from "../_runtime/gate";
+import { type Rounds, runRounds } from "../_runtime/rounds";
 import type { Stoppable } from "../_runtime/worker";
 
 export type PlaybookJobOptions = {
@@ -41,10 +42,10 @@ const maxHints = 1_000;
 export function playbookJobs(options: PlaybookJobOptions = {}): PlaybookJobs {
   // Ventures whose revenue changed since the last round: a hint only, the loop's period is the floor.
   const hinted = new Set<string>();
-  let wake: (() => void) | null = null;
+  let rounds: Rounds | null = null;
   const hint = (ventureId: string) => {
     if (hinted.size < maxHints) hinted.add(ventureId);
-    wake?.();
+    rounds?.wake();
   };
 
   const revenue: ConsumerSpec = {
@@ -111,7 +112,6 @@ export function playbookJobs(options: PlaybookJobOptions = {}): PlaybookJobs {
       const gate = runtime.gate ?? alwaysOpenGate;
       const checkEveryMs = options.checkEveryMs ?? 10_000;
       const stats = { playbookChecks: 0, playbooksFired: 0, playbookErrors: 0 };
-      let stopped = false;
       let lastFull = 0;
       let full = true;
 
@@ -147,32 +147,17 @@ export function playbookJobs(options: PlaybookJobOptions = {}): PlaybookJobs {
         }
       };
 
-      const running = (async () => {
-        while (!stopped) {
-          try {
-            await round();
-          } catch (error) {
-            stats.playbookErrors++;
-            log.error(
-              { err: error instanceof Error ? error.message : String(error) },
-              "playbook round failed",
-            );
-          }
-          if (stopped) break;
-          // Hints that arrived during the round are checked at once; otherwise wait for the next
-          // hint or a second. While the gate is closed there is nothing to do but wait.
-          if (hinted.size === 0 || !gate.isOpen()) {
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, Math.min(checkEveryMs, 1_000));
-              wake = () => {
-                clearTimeout(timer);
-                resolve();
-              };
-            });
-            wake = null;
-          }
-        }
-      })();
+      const loop = runRounds({
+        round,
+        // Hints that arrived during the round are checked at once; otherwise wait for the next
+        // hint or a second. While the gate is closed there is nothing to do but wait.
+        waitMs: () => (hinted.size > 0 && gate.isOpen() ? 0 : Math.min(checkEveryMs, 1_000)),
+        onError(error) {
+          stats.playbookErrors++;
+          log.error({ err: error instanceof Error ? error.message : String(error) }, "playbook round failed");
+        },
+      });
+      rounds = loop;
 
       return {
         stats,
@@ -180,13 +165,12 @@ export function playbookJobs(options: PlaybookJobOptions = {}): PlaybookJobs {
           if (ventureId) hint(ventureId);
           else {
             full = true;
-            wake?.();
+            loop.wake();
           }
         },
         async stop() {
-          stopped = true;
-          wake?.();
-          await running;
+          rounds = null;
+          await loop.stop();
         },
       };
     },

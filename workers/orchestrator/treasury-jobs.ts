@@ -26,6 +26,7 @@ import { type Db, withTransaction } from "@/server/shared/db";
 import type { Logger } from "@/server/shared/logger";
 import type { ConsumerSpec } from "../_runtime/consumer";
 import { alwaysOpenGate, type DispatchGate } from "../_runtime/gate";
+import { type Rounds, runRounds } from "../_runtime/rounds";
 import type { Stoppable } from "../_runtime/worker";
 
 export type TreasuryJobOptions = {
@@ -55,12 +56,8 @@ export function treasuryJobs(options: TreasuryJobOptions): TreasuryJobs {
   const { settings } = options;
   // The consumers and the loop share a process; a queued payout wakes the loop at once (the
   // queue row is the durable record, the wake-up only a hint).
-  let wake: (() => void) | null = null;
-  let pendingWake = false;
-  const signal = () => {
-    pendingWake = true;
-    wake?.();
-  };
+  let rounds: Rounds | null = null;
+  const signal = () => rounds?.wake();
 
   const settlement: ConsumerSpec = {
     name: "treasury-settlement",
@@ -121,7 +118,6 @@ export function treasuryJobs(options: TreasuryJobOptions): TreasuryJobs {
         reconciliations: 0,
         treasuryErrors: 0,
       };
-      let stopped = false;
       let lastExpiry = 0;
       let lastReconcile = 0;
 
@@ -180,39 +176,22 @@ export function treasuryJobs(options: TreasuryJobOptions): TreasuryJobs {
         }
       };
 
-      const running = (async () => {
-        while (!stopped) {
-          try {
-            pendingWake = false;
-            await round();
-          } catch (error) {
-            stats.treasuryErrors++;
-            log.error(
-              { err: error instanceof Error ? error.message : String(error) },
-              "treasury round failed",
-            );
-          }
-          if (stopped) break;
-          if (!pendingWake) {
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, tickMs);
-              wake = () => {
-                clearTimeout(timer);
-                resolve();
-              };
-            });
-            wake = null;
-          }
-        }
-      })();
+      const loop = runRounds({
+        round,
+        waitMs: () => tickMs,
+        onError(error) {
+          stats.treasuryErrors++;
+          log.error({ err: error instanceof Error ? error.message : String(error) }, "treasury round failed");
+        },
+      });
+      rounds = loop;
 
       return {
         stats,
         rails,
         async stop() {
-          stopped = true;
-          wake?.();
-          await running;
+          rounds = null;
+          await loop.stop();
         },
       };
     },

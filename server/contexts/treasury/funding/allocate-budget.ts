@@ -9,7 +9,8 @@ import { type Db, withTransaction } from "@/server/shared/db";
 import { AppError } from "@/server/shared/errors";
 import type { EventActor } from "@/server/shared/events/envelope";
 import { appendEvents } from "@/server/shared/events/store";
-import { createIntent, principalId } from "../intents/create-intent";
+import { principalId } from "../intents/create-intent";
+import { createIntentFor } from "../intents/create-intent-for";
 import { type AllocationView, getAllocation } from "./allocation-view";
 import { parseAllocationInput } from "./funding-input";
 import { allocationStream, settleAllocationIfAny } from "./settle-allocation";
@@ -45,22 +46,13 @@ export async function allocateBudget(options: {
   const key = `allocation:${input.idempotencyKey ?? `auto-${randomUUID()}`}`;
   const ctx = { actor: options.actor, correlationId: options.correlationId };
   const intentId = await withTransaction(options.db, async (tx) => {
-    // The lock createIntent takes for this key (advisory locks are reentrant in a session): held
-    // from here to commit, so "did this key exist before us" cannot race.
-    await tx.$executeRawUnsafe(
-      "SELECT pg_advisory_xact_lock(hashtextextended($1, 42))",
-      `${input.portfolioId}:${key}`,
-    );
-    const [before] = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-      "SELECT id FROM money_intents WHERE portfolio_id = $1 AND idempotency_key = $2",
-      input.portfolioId,
-      key,
-    );
-    const intent = await createIntent({
+    const { intent, existed } = await createIntentFor(tx, {
       db: options.db,
       ...ctx,
       requester: options.requester,
       holdOn: "portfolio_treasury",
+      recordTable: "treasury_allocations",
+      requestedKey: input.idempotencyKey,
       input: {
         portfolioId: input.portfolioId,
         ventureId: input.ventureId,
@@ -73,18 +65,7 @@ export async function allocateBudget(options: {
         expiresInMinutes: input.expiresInMinutes,
       },
     });
-    if (before) {
-      const [known] = await tx.$queryRawUnsafe<unknown[]>(
-        "SELECT 1 FROM treasury_allocations WHERE intent_id = $1",
-        intent.id,
-      );
-      if (!known) {
-        throw new AppError("CONFLICT", `Idempotency key ${input.idempotencyKey} belongs to another intent`, {
-          fields: { idempotencyKey: "already used" },
-        });
-      }
-      return intent.id;
-    }
+    if (existed) return intent.id;
     const requestedBy = principalId(options.requester);
     await appendEvents(tx, ctx, [
       {
