@@ -15,7 +15,7 @@ import { recordNotifications } from "@/server/contexts/notifications/api";
 import { notificationsMatrixFixture } from "@/server/contexts/notifications/testing";
 import { createVenture } from "@/server/contexts/orchestration/create-venture";
 import { treasuryMatrixFixture } from "@/server/contexts/treasury/intents/testing";
-import { railsMatrixFixture } from "@/server/contexts/treasury/rails/testing";
+import { railsMatrixFixture, voidMatrixFixture } from "@/server/contexts/treasury/rails/testing";
 import { withTransaction } from "@/server/shared/db";
 import type { Role } from "@/server/shared/events/catalog";
 import type { AnyEnvelope } from "@/server/shared/events/envelope";
@@ -38,6 +38,7 @@ type Fixture = RoleFixture & {
   compliance: Awaited<ReturnType<typeof complianceMatrixFixture>>;
   work: Awaited<ReturnType<typeof orchestrationMatrixFixture>>;
   money: Awaited<ReturnType<typeof treasuryMatrixFixture>>;
+  voids: Awaited<ReturnType<typeof voidMatrixFixture>>;
   hooks: Awaited<ReturnType<typeof notificationsMatrixFixture>>;
   rails: Awaited<ReturnType<typeof railsMatrixFixture>>;
   arts: Awaited<ReturnType<typeof artifactsMatrixFixture>>;
@@ -242,6 +243,21 @@ const routes: Record<string, RouteCase> = {
       status: 404,
       request: (f) => ({
         params: { id: f.money.nextDenyIntentId() },
+        body: { ...other(f), note: "not yours" },
+      }),
+    },
+  },
+  "POST /intents/{id}/void-payout": {
+    allowed: ["finance_controller", "admin"],
+    // Each allowed call voids an approved payment of its own.
+    request: (f, who) => ({
+      params: { id: who === "finance_controller" || who === "admin" ? f.voids.nextVoidIntentId() : "mi_any" },
+      body: { ...portfolio(f), note: "http void" },
+    }),
+    crossTenant: {
+      status: 404,
+      request: (f) => ({
+        params: { id: f.voids.nextVoidIntentId() },
         body: { ...other(f), note: "not yours" },
       }),
     },
@@ -553,6 +569,11 @@ beforeAll(async () => {
     ventureId: venture.id,
     founderUserId: base.principals.founder.userId,
   });
+  const voids = await voidMatrixFixture(s.db, {
+    portfolioId: base.portfolioId,
+    ventureId: venture.id,
+    founderUserId: base.principals.founder.userId,
+  });
   // A notification for everyone (a kill-switch event, as the notifier records it).
   const eventId = newId("event");
   await withTransaction(s.db, (tx) =>
@@ -587,6 +608,7 @@ beforeAll(async () => {
     compliance,
     work,
     money,
+    voids,
     hooks,
     rails,
     arts,

@@ -62,6 +62,18 @@ export const treasuryHttpRoutes: HttpRoute[] = [
   },
   {
     method: "POST",
+    path: "/intents/{id}/void-payout",
+    summary:
+      "Void the budget hold of an approved payment that has not been sent to the rail, with a note (finance controller or admin): the budget is available again and the payment ends failed. A payment the worker is sending is refused (409).",
+    tag: "treasury",
+    body: decideBody,
+    output: intentOutput,
+    successStatus: 200,
+    call: (caller, { params, body }) =>
+      caller.treasury.voidPayout({ ...(object(body) as z.infer<typeof decideBody>), intentId: params.id! }),
+  },
+  {
+    method: "POST",
     path: "/treasury/freeze",
     summary:
       "Freeze a venture's treasury, or the whole portfolio's without ventureId (finance controller or admin); every new intent is denied.",

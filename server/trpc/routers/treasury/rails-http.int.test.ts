@@ -1,6 +1,7 @@
 // The reconciliation and sandbox-payment rows of the HTTP API (TREAS-008/009) over the real
 // database: finance controllers and admins reconcile and read runs, founders take sandbox payments;
-// bad input names the field and writes nothing; other roles and tenants are refused as for tRPC.
+// bad input names the field and writes nothing; other roles and tenants are refused as for tRPC. And
+// the void of an approved payment that has not left (UJ-3).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticateApiToken, createApiToken } from "@/server/contexts/identity/api-tokens";
 import { fundedIntentFixture, type IntentFixture } from "@/server/contexts/treasury/intents/testing";
@@ -176,7 +177,74 @@ describe("POST and GET /treasury/reconciliations", () => {
         "/api/v1/treasury/reconciliations",
         "/api/v1/treasury/reconciliations/{id}",
         "/api/v1/treasury/sandbox-payments",
+        "/api/v1/intents/{id}/void-payout",
       ]),
     );
+  });
+});
+
+describe("POST /intents/{id}/void-payout", () => {
+  const approvedPayment = async (key: string) => {
+    const created = await request("POST", "/intents", "founder", {
+      portfolioId: f.portfolioId,
+      ventureId: f.ventureId,
+      amountMinor: "3000",
+      currency: "USD",
+      counterparty: "acme",
+      category: "saas",
+      purpose: "A subscription we no longer want",
+      idempotencyKey: key,
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(created.json.status).toBe("approved");
+    return created.json.id as string;
+  };
+  const events = async () =>
+    Number(
+      (await s.db.$queryRawUnsafe<Array<{ n: number }>>("SELECT count(*)::int AS n FROM event_log"))[0]!.n,
+    );
+
+  it("voids an approved payment not yet sent, with the note, for a finance controller", async () => {
+    const id = await approvedPayment("http-void-1");
+    const voided = await request("POST", `/intents/${id}/void-payout`, "finance_controller", {
+      portfolioId: f.portfolioId,
+      note: "Cancelled the subscription",
+    });
+    expect(voided.status, JSON.stringify(voided.json)).toBe(200);
+    expect(voided.json).toMatchObject({ id, status: "failed" });
+    expect(JSON.stringify(voided.json.reasons)).toContain("Cancelled the subscription");
+    // Voided once: a second void is refused.
+    const again = await request("POST", `/intents/${id}/void-payout`, "finance_controller", {
+      portfolioId: f.portfolioId,
+      note: "Twice",
+    });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it("refuses the founder, an outsider, an anonymous caller and a missing note, and writes nothing", async () => {
+    const id = await approvedPayment("http-void-2");
+    const before = await events();
+    const founder = await request("POST", `/intents/${id}/void-payout`, "founder", {
+      portfolioId: f.portfolioId,
+      note: "Mine",
+    });
+    expect(founder.status).toBe(403);
+    const outsider = await request("POST", `/intents/${id}/void-payout`, "outsider", {
+      portfolioId: f.portfolioId,
+      note: "Theirs",
+    });
+    // Not a member: the portfolio does not exist for them.
+    expect(outsider.status).toBe(404);
+    const anonymous = await request("POST", `/intents/${id}/void-payout`, null, {
+      portfolioId: f.portfolioId,
+      note: "Anyone",
+    });
+    expect(anonymous.status).toBe(401);
+    const noNote = await request("POST", `/intents/${id}/void-payout`, "finance_controller", {
+      portfolioId: f.portfolioId,
+    });
+    expect(noNote.status).toBe(400);
+    expect(noNote.json.error).toMatchObject({ fields: { note: expect.any(String) } });
+    expect(await events()).toBe(before);
   });
 });
