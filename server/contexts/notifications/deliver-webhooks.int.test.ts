@@ -1,6 +1,6 @@
 // The delivery machinery against the real PostgreSQL, without a sender loop running: claims and
 // their leases, what happens when a sender dies mid-attempt, one delivery per endpoint at a time,
-// and two senders never sending the same delivery at once.
+// and two senders never sending the same delivery at once; an endpoint disabled during an attempt.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTransaction } from "@/server/shared/db";
 import type { AnyEnvelope } from "@/server/shared/events/envelope";
@@ -9,6 +9,7 @@ import { type RoleFixture, roleFixture } from "@/server/trpc/fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "@/test/fakes/webhook-receiver";
 import { openTestServices, type TestServices } from "@/test/services";
 import { backoffMs, claimDueDeliveries, recordAttempt, sendDelivery } from "./deliver-webhooks";
+import { disableWebhook } from "./disable-webhook";
 import { recordNotifications } from "./record-notifications";
 import { registerWebhook } from "./register-webhook";
 
@@ -97,6 +98,38 @@ describe("claims", () => {
     expect(receiver.on("/takeover")).toHaveLength(1);
     expect(receiver.on("/takeover")[0]!.headers["venture-delivery-attempt"]).toBe("2");
     expect(receiver.on("/takeover")[0]!.signature).toBe("ok");
+  });
+
+  it("closes, rather than retries, a delivery whose endpoint was disabled while its attempt was in flight", async () => {
+    await disableAll();
+    const endpointId = await endpoint("/retired-mid-attempt");
+    await paused();
+    const [claimed] = await claimDueDeliveries(s.db, { limit: 5, busyEndpointIds: [], leaseMs: 5_000 });
+    expect(claimed).toMatchObject({ endpointId, attempt: 1, maxAttempts: 3 });
+    // Disabling closes what is pending; this one is being sent.
+    await disableWebhook({
+      db: s.db,
+      actor: { type: "user", id: f.principals.admin.userId },
+      correlationId: "cor_deliver",
+      portfolioId: f.portfolioId,
+      endpointId,
+      reason: "retired",
+    });
+    expect(await deliveryRow(claimed!.id)).toMatchObject({ status: "delivering" });
+    const failedAttempt = {
+      ok: false,
+      statusCode: 500,
+      error: "HTTP 500",
+      durationMs: 3,
+      responseSnippet: null,
+      startedAt: new Date(),
+    };
+    expect(await recordAttempt(s.db, claimed!, failedAttempt, policy)).toBe("failed");
+    expect(await deliveryRow(claimed!.id)).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      last_error: "endpoint disabled",
+    });
   });
 
   it("closes a delivery whose sender died during its last attempt", async () => {

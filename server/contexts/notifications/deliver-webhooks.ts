@@ -226,11 +226,25 @@ export async function recordAttempt(
       result.error,
       result.responseSnippet,
     );
-    const outcome: Exclude<RecordedOutcome, "lease_lost"> = result.ok
+    let outcome: Exclude<RecordedOutcome, "lease_lost"> = result.ok
       ? "succeeded"
       : delivery.attempt >= delivery.maxAttempts
         ? "failed"
         : "retrying";
+    let error = result.error;
+    if (outcome === "retrying") {
+      // An endpoint disabled while this attempt was in flight gets no retry: disabling closes only
+      // what is pending, so this delivery is closed here. The share lock orders us with a disable
+      // in progress (it holds the row FOR UPDATE): we see it committed, or it sees our pending row.
+      const [endpoint] = await tx.$queryRawUnsafe<Array<{ status: string }>>(
+        "SELECT status FROM webhook_endpoints WHERE id = $1 FOR SHARE",
+        delivery.endpointId,
+      );
+      if (endpoint?.status === "disabled") {
+        outcome = "failed";
+        error = "endpoint disabled";
+      }
+    }
     const updated = await tx.$executeRawUnsafe(
       `UPDATE webhook_deliveries
           SET status = $3::text, lease_until = NULL, last_status_code = $4, last_error = $5,
@@ -241,7 +255,7 @@ export async function recordAttempt(
       delivery.attempt,
       outcome === "retrying" ? "pending" : outcome,
       result.statusCode,
-      result.error,
+      error,
       outcome === "retrying" ? backoffMs(delivery.attempt, policy) : 0,
     );
     return updated === 1 ? outcome : "lease_lost";
