@@ -150,7 +150,7 @@ test("revenue passes the threshold, two finance controllers approve, concurrency
             level: "L3",
             // The last batch outlasts the steps before the pause even on a loaded machine, so the
             // button always lands mid-run.
-            inputs: { program: "sh", script: `sleep ${n === 4 ? 30 : 6}; echo batch ${n}` },
+            inputs: { program: "sh", script: `sleep ${n === 4 ? 20 : 6}; echo batch ${n}` },
           })),
           {
             key: "report",

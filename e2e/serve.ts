@@ -16,6 +16,7 @@ import { createDb } from "@/server/shared/db";
 import { roles } from "@/server/shared/events/catalog";
 import { connectNats } from "@/server/shared/nats";
 import { adminUrl, baseDatabaseUrl } from "@/test/urls";
+import { buildIfStale } from "./build";
 import { e2eExtraUsers, e2eUsers } from "./users";
 
 const port = process.env.E2E_PORT ?? "3100";
@@ -83,22 +84,7 @@ for (const extra of e2eExtraUsers) {
 }
 await db.$disconnect();
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-const buildId = path.resolve(".next/BUILD_ID");
-const sourcesNewest = Math.max(
-  ...["app", "components", "server", "generated"].map((d) => newestMtime(path.resolve(d))),
-);
-if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sourcesNewest) {
-  execFileSync("npx", ["next", "build"], { env, stdio: "inherit" });
-}
+buildIfStale(env);
 
 const children: ChildProcess[] = [];
 function start(name: string, command: string, args: string[]) {

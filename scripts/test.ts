@@ -2,8 +2,8 @@
 // against the real PostgreSQL, NATS and Redis), the fault suite, then the browser journeys
 // (Playwright in Debian's Chromium). Every stage runs even when an earlier one fails, so one run
 // shows everything; the exit code is non-zero if any stage failed. The last line is the plain
-// "N passed, N failed".
-import { spawnSync } from "node:child_process";
+// "N passed, N failed". The e2e stage's Next.js build runs alongside the fault suite.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 
 type Stage = { name: string; command: string[]; counts?: () => { passed: number; failed: number } };
@@ -62,7 +62,24 @@ fs.mkdirSync("test-results", { recursive: true });
 let passed = 0;
 let failed = 0;
 const summary: string[] = [];
+// The e2e stage's Next.js build needs both cores for a minute or two; the fault suite mostly waits on
+// restarts and recoveries (its timeouts are in tens of seconds), so the build runs alongside it.
+let build: ChildProcess | null = null;
+const buildDone = () =>
+  new Promise<void>((resolve) => {
+    if (!build || build.exitCode !== null) return resolve();
+    build.on("exit", () => resolve());
+  });
 for (const stage of stages) {
+  if (stage.name === "faults" && stages.some((s) => s.name === "e2e")) {
+    console.log("\n== e2e build, alongside the fault suite: npx tsx e2e/build.ts");
+    build = spawn("npx", ["tsx", "e2e/build.ts"], {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: process.env,
+    });
+  }
+  // A failed build is not a stage of its own: the e2e stage builds again and fails there, visibly.
+  if (stage.name === "e2e") await buildDone();
   const started = Date.now();
   console.log(`\n== ${stage.name}: ${stage.command.join(" ")}`);
   const result = spawnSync(stage.command[0]!, stage.command.slice(1), { stdio: "inherit", env: process.env });

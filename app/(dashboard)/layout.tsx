@@ -18,6 +18,20 @@ const roleLabels = {
   admin: "Admin",
 };
 
+/** The header's sections, in the order people reach for them. */
+const sections = [
+  ["/dashboard", "Dashboard"],
+  ["/ventures", "Ventures"],
+  ["/ventures/escalations", "Escalations"],
+  ["/inbox", "Inbox"],
+  ["/treasury", "Treasury"],
+  ["/rebalancing", "Rebalancing"],
+  ["/policies", "Policies"],
+  ["/audit", "Audit"],
+  ["/control", "Control"],
+  ["/system", "System"],
+] as const;
+
 async function signOutAction() {
   "use server";
   await signOut({ redirectTo: "/sign-in" });
@@ -36,86 +50,24 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       >
         <div className="min-h-full">
           <header className="border-b border-slate-200 bg-white">
-            <div className="mx-auto flex h-14 max-w-7xl items-center gap-6 px-6">
+            <div className="mx-auto flex h-14 max-w-7xl items-center gap-4 px-6">
               <Link href="/dashboard" className="flex items-center gap-2 font-semibold">
                 <span className="flex h-7 w-7 items-center justify-center rounded-md bg-slate-900 text-sm text-white">
                   V
                 </span>
                 Venture
               </Link>
-              <nav className="flex items-center gap-1 text-sm">
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/dashboard"
-                >
-                  Dashboard
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/ventures"
-                >
-                  Ventures
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/ventures/escalations"
-                >
-                  Escalations
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/system"
-                >
-                  System
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/policies"
-                >
-                  Policies
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/control"
-                >
-                  Control
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/audit"
-                >
-                  Audit
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/inbox"
-                >
-                  Inbox
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/treasury"
-                >
-                  Treasury
-                </Link>
-                <Link
-                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
-                  href="/rebalancing"
-                >
-                  Rebalancing
-                </Link>
-              </nav>
-              <div className="ml-auto flex items-center gap-4 text-sm">
-                <KillSwitchButton />
-                {portfolio ? <LiveUpdates /> : null}
-                {portfolio ? <NotificationBell /> : null}
+              <div className="ml-auto flex min-w-0 items-center gap-4 text-sm">
                 {portfolio ? (
-                  <span className="whitespace-nowrap text-slate-600" data-testid="portfolio-role">
+                  <span className="truncate whitespace-nowrap text-slate-600" data-testid="portfolio-role">
                     {portfolio.name} ·{" "}
                     <span className="font-medium text-slate-900">{roleLabels[portfolio.role]}</span>
                   </span>
                 ) : null}
-                <span className="hidden text-slate-500 2xl:inline">{me.email}</span>
+                <span className="hidden text-slate-500 xl:inline">{me.email}</span>
+                {portfolio ? <LiveUpdates /> : null}
+                {portfolio ? <NotificationBell /> : null}
+                <KillSwitchButton />
                 <form action={signOutAction}>
                   <button type="submit" className="whitespace-nowrap text-slate-600 hover:text-slate-900">
                     Sign out
@@ -123,6 +75,19 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 </form>
               </div>
             </div>
+            {/* The sections on a row of their own, wrapping on narrow screens, so the header never
+                pushes the page wider than the window. */}
+            <nav className="mx-auto flex max-w-7xl flex-wrap items-center gap-1 px-4 pb-2 text-sm">
+              {sections.map(([href, label]) => (
+                <Link
+                  key={href}
+                  className="rounded-md px-3 py-1.5 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  href={href}
+                >
+                  {label}
+                </Link>
+              ))}
+            </nav>
           </header>
           <PausedBanner />
           <main className="mx-auto max-w-7xl px-6 py-8">

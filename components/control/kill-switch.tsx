@@ -33,7 +33,7 @@ export function KillSwitchButton() {
         title={title}
         disabled={!control.data || !mayPause || paused}
         onClick={() => setOpen(true)}
-        className="inline-flex items-center gap-2 rounded-md bg-red-600 px-3.5 py-1.5 text-sm font-semibold text-white shadow-sm ring-1 ring-red-700 transition-colors hover:bg-red-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-400 focus-visible:ring-offset-2 disabled:cursor-not-allowed disabled:bg-red-300 disabled:ring-red-300"
+        className="inline-flex shrink-0 items-center gap-2 whitespace-nowrap rounded-md bg-red-600 px-3.5 py-1.5 text-sm font-semibold text-white shadow-sm ring-1 ring-red-700 transition-colors hover:bg-red-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-400 focus-visible:ring-offset-2 disabled:cursor-not-allowed disabled:bg-red-300 disabled:ring-red-300"
       >
         <span aria-hidden className="flex h-3.5 w-3.5 items-center justify-center gap-0.5">
           <span className="h-3.5 w-1 rounded-sm bg-white" />
