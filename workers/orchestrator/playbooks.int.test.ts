@@ -3,8 +3,8 @@
 // concurrently, it is checked — asking for a budget increase that needs two distinct finance
 // controllers (the requester, a repeated approver and any approval while paused are refused); once
 // approved the money settles in the ledger and the venture's concurrency rises, and the dispatcher
-// then runs more of its tasks at once. A denial leaves concurrency as it was. Bad configuration
-// names the field and writes nothing.
+// then runs more of its tasks at once. A denial, or a request nobody decided before it expired,
+// leaves concurrency as it was. Bad configuration names the field and writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pause, resume } from "@/server/contexts/control/api";
 import { grantMembership } from "@/server/contexts/identity/grant-membership";
@@ -20,7 +20,14 @@ import { setVentureLimits } from "@/server/contexts/orchestration/set-venture-li
 import { submitWorkstream } from "@/server/contexts/orchestration/submit-workstream";
 import { eventually, readyVenture, taskStatuses } from "@/server/contexts/orchestration/testing/fixtures";
 import { recordDeposit } from "@/server/contexts/treasury/funding/api";
-import { approveIntent, denyIntent, freezeTreasury, getIntent } from "@/server/contexts/treasury/intents/api";
+import {
+  approveIntent,
+  denyIntent,
+  expireIntents,
+  freezeTreasury,
+  getIntent,
+} from "@/server/contexts/treasury/intents/api";
+import { getBalances } from "@/server/contexts/treasury/ledger/get-balances";
 import { receiveSandboxPayment } from "@/server/contexts/treasury/rails/api";
 import { testRails } from "@/server/contexts/treasury/rails/testing";
 import { ventureBalances } from "@/server/contexts/treasury/reports/api";
@@ -126,6 +133,12 @@ async function playbookIntents(ventureId: string) {
     "SELECT id, counterparty, approvals_required FROM money_intents WHERE venture_id = $1 AND idempotency_key LIKE 'allocation:scale-up:%'",
     ventureId,
   );
+}
+
+/** What the portfolio treasury's cash has available (held amounts taken off). */
+async function treasuryCash(): Promise<bigint> {
+  const [cash] = await getBalances(s.db, { accountIds: [`${f.portfolioId}:cash:USD`] });
+  return cash!.availableMinor;
 }
 
 async function concurrencyOf(ventureId: string): Promise<number> {
@@ -357,6 +370,52 @@ describe("a scale-up playbook", () => {
     // The version fired; only a changed configuration arms the playbook again.
     expect((await firePlaybookIfDue({ db: s.db, ...worker, ventureId })).fired).toBe(false);
     expect((await getScaleUpPlaybook({ db: s.db, ventureId }))!).toMatchObject({ fired: true, armed: false });
+  }, 60_000);
+
+  it("records a request nobody decided in time as expired; concurrency stays and the treasury gets its money back", async () => {
+    const ventureId = await readyVenture(s.db, f.portfolioId, { name: "Forgotten Robots" });
+    await setVentureLimits({ db: s.db, ...worker, ventureId, concurrencyLimit: 2, weight: 1 });
+    await configure(ventureId, "founder", {
+      revenueThresholdMinor: "1000",
+      budgetIncreaseMinor: "45000",
+      concurrencyTarget: 5,
+    });
+    const cashBefore = await treasuryCash();
+    await revenue(ventureId, "5000");
+    expect(await firePlaybookIfDue({ db: s.db, ...worker, ventureId })).toMatchObject({
+      fired: true,
+      status: "waiting_approval",
+    });
+    expect(await treasuryCash()).toBe(cashBefore - 45_000n);
+    const [intent] = await playbookIntents(ventureId);
+    // Nobody approves; its time runs out (the expiry job judges by the database clock).
+    await s.db.$executeRawUnsafe(
+      "UPDATE money_intents SET expires_at = now() - interval '1 second' WHERE id = $1",
+      intent!.id,
+    );
+    const { expired } = await expireIntents({
+      db: s.db,
+      actor: system,
+      correlationId: "cor_playbook_expiry",
+    });
+    expect(expired).toContain(intent!.id);
+    // The view follows the intent at once; the orchestrator's consumer then ends the run itself.
+    const run = await eventually(
+      async () => {
+        const [latest] = await listScaleUpRuns({ db: s.db, ventureId });
+        return latest?.status === "expired" && latest.reason !== null ? latest : null;
+      },
+      15_000,
+      "the run ended as expired",
+    );
+    expect(run.reason).toMatch(/^Nobody approved it before /);
+    expect(await concurrencyOf(ventureId)).toBe(2);
+    expect(await treasuryCash()).toBe(cashBefore);
+    // A late approval of the expired request is refused and changes nothing.
+    await expect(
+      approveIntent(decide(controllers[0]!, "finance_controller", intent!.id, "Too late")),
+    ).rejects.toThrow();
+    expect(await concurrencyOf(ventureId)).toBe(2);
   }, 60_000);
 
   it("fires into a frozen treasury as a denial naming the freeze; concurrency stays", async () => {

@@ -252,10 +252,17 @@ describe("who is told what (CTRL-006)", () => {
 describe("read state", () => {
   it("marks one read, refuses someone else's, and marks all read", async () => {
     const fc = f.caller("finance_controller");
-    await pendingIntent("notify-read");
+    const intent = await pendingIntent("notify-read");
+    const [decided] = await s.db.$queryRawUnsafe<Array<{ id: string }>>(
+      "SELECT id FROM event_log WHERE type = 'treasury.intent_decided' AND stream_id = $1",
+      intent.id,
+    );
+    // Wait for this intent's own notification: earlier tests may have left others unread, and
+    // marking all read before it lands would leave it unread afterwards.
     const start = await eventually(async () => {
       const list = await fc.notifications.list({ portfolioId: f.portfolioId, unreadOnly: true });
-      return list.unreadCount >= 2 ? list : null;
+      const arrived = list.items.some((item) => item.eventId === decided!.id);
+      return arrived && list.unreadCount >= 2 ? list : null;
     });
     const [first] = start.items;
     const marked = await fc.notifications.markRead({ portfolioId: f.portfolioId, ids: [first!.id] });
