@@ -3,9 +3,10 @@
 // (before the fix, pg emitted 'error' on the checked-out client with nobody listening and the worker
 // crashed), and the broken connection is discarded so the next transaction works. And BEGIN sent
 // with the first statement (one round trip fewer): the transaction is still one, whatever the first
-// statement is.
+// statement is. And a second copy of the module (`next dev` loads one per bundle layer) runs the
+// same transactions on the same Db.
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openTestServices, type TestServices } from "@/test/services";
 import { withTransaction } from "./db";
 
@@ -96,6 +97,32 @@ describe("withTransaction", () => {
       await s.db.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 13);
     });
     expect(await storedRows()).toEqual([13]);
+  });
+
+  it("is one transaction when another copy of this module runs it on the same Db", async () => {
+    vi.resetModules();
+    const copy = await import("./db");
+    expect(copy.withTransaction).not.toBe(withTransaction);
+    await expect(
+      copy.withTransaction(s.db, async (tx) => {
+        await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 21);
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    // Through the Db itself, as use-cases that take a db do: routed into the copy's transaction.
+    await expect(
+      copy.withTransaction(s.db, async () => {
+        await s.db.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 22);
+        throw new Error("rolled back too");
+      }),
+    ).rejects.toThrow("rolled back too");
+    await copy.withTransaction(s.db, async () => {
+      await s.db.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 23);
+    });
+    const stored = await storedRows();
+    expect(stored).toContain(23);
+    expect(stored).not.toContain(21);
+    expect(stored).not.toContain(22);
   });
 
   it("sends nothing for a transaction without statements and leaves no session in a transaction", async () => {

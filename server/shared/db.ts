@@ -27,7 +27,18 @@ export type DbOptions = { poolMax?: number; statementTimeoutMs?: number };
 
 /** A transaction of withTransaction: its connection, and whether BEGIN has gone out yet. */
 type TxContext = { connection: pg.PoolClient; savepoints: number; begun: boolean };
-const transactions = new AsyncLocalStorage<TxContext>();
+
+/**
+ * The transaction context and the Db → pool map are process-wide, not per copy of this module:
+ * `next dev` can load this file more than once (one copy per bundle layer) while the Db lives on
+ * globalThis (server/runtime.ts), and a transaction begun by one copy must route the queries that
+ * another copy's pool receives, or they would silently run outside it.
+ */
+const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for("venture.db")] ??= {
+  transactions: new AsyncLocalStorage<TxContext>(),
+  pools: new WeakMap<object, unknown>(),
+}) as { transactions: AsyncLocalStorage<TxContext>; pools: WeakMap<object, RoutingPool> };
+const transactions = shared.transactions;
 
 const int8Oid = 20;
 const int8ArrayOid = 1016;
@@ -205,7 +216,7 @@ function statementName(sql: string, values: unknown[]): string | undefined {
   return name;
 }
 
-const pools = new WeakMap<object, RoutingPool>();
+const pools = shared.pools;
 
 export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const pool = new RoutingPool({
