@@ -13,6 +13,7 @@ import {
   notifyingEventTypes,
   recordAttempt,
   recordNotifications,
+  sealLegacyWebhookEndpoints,
   sendDelivery,
 } from "@/server/contexts/notifications/api";
 import type { Db } from "@/server/shared/db";
@@ -47,6 +48,9 @@ export async function startNotifier(services: Services, options: NotifierOptions
   // A claim outlives the request's timeout, so a slow answer is never taken over while it runs.
   const leaseMs = policy.timeoutMs + 5_000;
   const log = services.log.child({ component: "notifier" });
+  // Endpoints registered before URLs and secrets were sealed at rest: sealed now, once.
+  const sealed = await sealLegacyWebhookEndpoints(services.db);
+  if (sealed > 0) log.info({ sealed }, "sealed webhook endpoints stored in clear");
   const stats = { notified: 0, enqueued: 0, delivered: 0, retried: 0, failedDeliveries: 0, leaseLost: 0 };
   const inFlight = new Map<string, Promise<void>>();
   let stopped = false;

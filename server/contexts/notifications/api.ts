@@ -18,6 +18,7 @@ export { markNotificationsRead } from "./mark-read";
 export { notificationAudiences, notifyingEventTypes } from "./notification-rules";
 export { defaultWebhookMaxAttempts, recordNotifications, type WebhookBody } from "./record-notifications";
 export { parseWebhookUrl, registerWebhook, webhookEndpointsMax } from "./register-webhook";
+export { sealLegacyWebhookEndpoints } from "./webhook-endpoint-seal";
 export {
   defaultToleranceSec,
   signatureHeader,

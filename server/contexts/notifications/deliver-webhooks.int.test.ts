@@ -1,6 +1,7 @@
 // The delivery machinery against the real PostgreSQL, without a sender loop running: claims and
 // their leases, what happens when a sender dies mid-attempt, one delivery per endpoint at a time,
-// and two senders never sending the same delivery at once; an endpoint disabled during an attempt.
+// and two senders never sending the same delivery at once; an endpoint disabled during an attempt;
+// URLs and secrets sealed at rest.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTransaction } from "@/server/shared/db";
 import type { AnyEnvelope } from "@/server/shared/events/envelope";
@@ -12,6 +13,8 @@ import { backoffMs, claimDueDeliveries, recordAttempt, sendDelivery } from "./de
 import { disableWebhook } from "./disable-webhook";
 import { recordNotifications } from "./record-notifications";
 import { registerWebhook } from "./register-webhook";
+import { sealLegacyWebhookEndpoints } from "./webhook-endpoint-seal";
+import { listWebhooks } from "./webhook-views";
 
 let s: TestServices;
 let f: RoleFixture;
@@ -53,16 +56,21 @@ async function paused(maxAttempts = 3, occurredAt = new Date()): Promise<string>
 }
 
 async function endpoint(path: string): Promise<string> {
+  return (await registered(path)).endpointId;
+}
+
+/** An endpoint at `path` (plus a query string, which the receiver ignores) and its secret. */
+async function registered(path: string, query = "") {
   const { endpoint, secret } = await registerWebhook({
     db: s.db,
     actor: { type: "user", id: f.principals.admin.userId },
     correlationId: "cor_deliver",
     portfolioId: f.portfolioId,
-    url: receiver.url(path),
+    url: receiver.url(path) + query,
     eventTypes: ["control.paused"],
   });
   receiver.secret(path, secret);
-  return endpoint.id;
+  return { endpointId: endpoint.id, url: receiver.url(path) + query, secret };
 }
 
 async function deliveryRow(id: string) {
@@ -226,5 +234,79 @@ describe("backoff", () => {
     await expect(
       s.db.$executeRawUnsafe("UPDATE webhook_deliveries SET status = 'pending' WHERE id = $1", one!.id),
     ).rejects.toThrow(/already failed/);
+  });
+});
+
+describe("at rest", () => {
+  async function stored(endpointId: string) {
+    const [row] = await s.db.$queryRawUnsafe<Array<{ url: string; secret: string }>>(
+      "SELECT url, secret FROM webhook_endpoints WHERE id = $1",
+      endpointId,
+    );
+    return row!;
+  }
+
+  it("stores the URL and the secret sealed, shows the URL to admins, and signs with the secret", async () => {
+    await disableAll();
+    const { endpointId, url } = await registered("/sealed", "?token=chat-credential");
+    const row = await stored(endpointId);
+    for (const value of [row.url, row.secret]) expect(value).toMatch(/^wh1:[A-Za-z0-9_-]+$/);
+    expect(JSON.stringify(row)).not.toContain("chat-credential");
+    expect(JSON.stringify(row)).not.toContain("whsec_");
+    const views = await listWebhooks({ db: s.db, portfolioId: f.portfolioId });
+    expect(views.find((view) => view.id === endpointId)!.url).toBe(url);
+    await paused();
+    const [claimed] = await claimDueDeliveries(s.db, { limit: 5, busyEndpointIds: [], leaseMs: 5_000 });
+    expect(await recordAttempt(s.db, claimed!, await sendDelivery(claimed!, policy), policy)).toBe(
+      "succeeded",
+    );
+    expect(receiver.on("/sealed")[0]!.signature).toBe("ok");
+  });
+
+  it("refuses to send when a sealed value was moved onto another endpoint, naming why; nothing is sent", async () => {
+    await disableAll();
+    const donor = await endpoint("/donor");
+    const endpointId = await endpoint("/moved");
+    await s.db.$executeRawUnsafe(
+      "UPDATE webhook_endpoints SET secret = (SELECT secret FROM webhook_endpoints WHERE id = $1) WHERE id = $2",
+      donor,
+      endpointId,
+    );
+    await s.db.$executeRawUnsafe("UPDATE webhook_endpoints SET status = 'disabled' WHERE id = $1", donor);
+    await paused(1);
+    const [claimed] = await claimDueDeliveries(s.db, { limit: 5, busyEndpointIds: [], leaseMs: 5_000 });
+    expect(claimed).toMatchObject({ endpointId });
+    expect(await recordAttempt(s.db, claimed!, await sendDelivery(claimed!, policy), policy)).toBe("failed");
+    expect((await deliveryRow(claimed!.id)).last_error).toMatch(
+      new RegExp(`webhook endpoint ${endpointId}: its secret does not open under master key mk_`),
+    );
+    expect(receiver.on("/moved")).toHaveLength(0);
+  });
+
+  it("seals endpoints stored in clear before sealing existed, and delivers for them meanwhile", async () => {
+    await disableAll();
+    const { endpointId, secret } = await registered("/legacy");
+    // As rows were written before sealing: in clear.
+    await s.db.$executeRawUnsafe(
+      "UPDATE webhook_endpoints SET url = $2, secret = $3 WHERE id = $1",
+      endpointId,
+      receiver.url("/legacy"),
+      secret,
+    );
+    await paused();
+    const [claimed] = await claimDueDeliveries(s.db, { limit: 5, busyEndpointIds: [], leaseMs: 5_000 });
+    expect(await recordAttempt(s.db, claimed!, await sendDelivery(claimed!, policy), policy)).toBe(
+      "succeeded",
+    );
+    expect(receiver.on("/legacy")[0]!.signature).toBe("ok");
+    expect(await sealLegacyWebhookEndpoints(s.db)).toBeGreaterThanOrEqual(1);
+    const row = await stored(endpointId);
+    expect(row.url).toMatch(/^wh1:/);
+    expect(row.secret).toMatch(/^wh1:/);
+    expect(await sealLegacyWebhookEndpoints(s.db)).toBe(0);
+    await paused();
+    const [again] = await claimDueDeliveries(s.db, { limit: 5, busyEndpointIds: [], leaseMs: 5_000 });
+    expect(await recordAttempt(s.db, again!, await sendDelivery(again!, policy), policy)).toBe("succeeded");
+    expect(receiver.on("/legacy")).toHaveLength(2);
   });
 });

@@ -10,6 +10,7 @@
 //   registered, nothing else.
 import type { Db } from "@/server/shared/db";
 import { withTransaction } from "@/server/shared/db";
+import { openEndpointField } from "./webhook-endpoint-seal";
 import { signatureHeaderValue } from "./webhook-signing";
 
 export type ClaimedDelivery = {
@@ -17,6 +18,8 @@ export type ClaimedDelivery = {
   endpointId: string;
   url: string;
   secret: string;
+  /** Why the endpoint's sealed URL or secret did not open (then nothing is sent). */
+  unopened?: string;
   eventType: string;
   body: string;
   /** This attempt's number, 1-based. */
@@ -104,13 +107,27 @@ export async function claimDueDeliveries(
   return rows.map((row) => ({
     id: row.id,
     endpointId: row.endpoint_id,
-    url: row.url,
-    secret: row.secret,
+    ...openEndpoint(row),
     eventType: row.event_type,
     body: row.body,
     attempt: row.attempts,
     maxAttempts: row.max_attempts,
   }));
+}
+
+function openEndpoint(row: {
+  endpoint_id: string;
+  url: string;
+  secret: string;
+}): Pick<ClaimedDelivery, "url" | "secret" | "unopened"> {
+  try {
+    return {
+      url: openEndpointField(row.endpoint_id, "url", row.url),
+      secret: openEndpointField(row.endpoint_id, "secret", row.secret),
+    };
+  } catch (error) {
+    return { url: "", secret: "", unopened: (error as Error).message };
+  }
 }
 
 export type AttemptResult = {
@@ -155,6 +172,16 @@ export async function sendDelivery(
   const started = performance.now();
   const timestampSec = Math.floor(nowMs() / 1000);
   const took = () => Math.round(performance.now() - started);
+  if (delivery.unopened !== undefined) {
+    return {
+      ok: false,
+      statusCode: null,
+      error: delivery.unopened,
+      durationMs: 0,
+      responseSnippet: null,
+      startedAt,
+    };
+  }
   try {
     const response = await fetch(delivery.url, {
       method: "POST",

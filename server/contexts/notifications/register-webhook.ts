@@ -8,6 +8,7 @@ import { type NotificationKind, notificationKinds } from "@/server/shared/events
 import type { EventActor } from "@/server/shared/events/envelope";
 import { appendEvents } from "@/server/shared/events/store";
 import { newId } from "@/server/shared/ids";
+import { sealEndpointField } from "./webhook-endpoint-seal";
 import { newWebhookSecret } from "./webhook-signing";
 import { type WebhookEndpointView, webhookEndpointStream } from "./webhook-views";
 
@@ -103,10 +104,10 @@ export async function registerWebhook(options: {
        VALUES ($1, $2, $3, $4, $5::text[], $6, 'active', $7, $8)`,
       id,
       options.portfolioId,
-      url.toString(),
+      sealEndpointField(id, "url", url.toString()),
       description,
       eventTypes,
-      secret,
+      sealEndpointField(id, "secret", secret),
       options.actor.id,
       createdAt,
     );

@@ -3,6 +3,7 @@
 import type { Db } from "@/server/shared/db";
 import { AppError } from "@/server/shared/errors";
 import type { NotificationKind } from "@/server/shared/events/catalog/notifications";
+import { openEndpointField } from "./webhook-endpoint-seal";
 
 export const webhookEndpointStream = (endpointId: string) => ({ type: "webhook_endpoint", id: endpointId });
 
@@ -66,11 +67,20 @@ const endpointSelect = `SELECT e.id, e.portfolio_id, e.url, e.description, e.eve
        count(d.id) FILTER (WHERE d.status = 'failed')::int AS failed
   FROM webhook_endpoints e LEFT JOIN webhook_deliveries d ON d.endpoint_id = e.id`;
 
+/** The URL in clear; a page of endpoints still renders when one does not open (wrong master key). */
+function readableUrl(row: EndpointRow): string {
+  try {
+    return openEndpointField(row.id, "url", row.url);
+  } catch (error) {
+    return `(sealed: ${(error as Error).message})`;
+  }
+}
+
 function toEndpointView(row: EndpointRow): WebhookEndpointView {
   return {
     id: row.id,
     portfolioId: row.portfolio_id,
-    url: row.url,
+    url: readableUrl(row),
     description: row.description,
     eventTypes: row.event_types as NotificationKind[],
     status: row.status,
