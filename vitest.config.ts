@@ -37,6 +37,10 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Two cores: two files at a time, each with its own database and namespace.
           maxWorkers: 2,
+          // Files share a worker's modules rather than importing everything again (Prisma's client,
+          // Cedar's wasm: ~2 s a file, ~100 s of the gate). Safe because every file opens and
+          // closes its own services (test/services.ts) and no integration test mocks modules.
+          isolate: false,
         },
       },
     ],
