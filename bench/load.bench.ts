@@ -9,12 +9,15 @@
 //   - Intents: createIntent offered open loop at LOAD_BENCH_RATE (500/s), within the automatic
 //     approval limit, on the seeded ventures; latency from each request's scheduled time.
 //   - The event sealer runs alongside, as the outbox relay does.
+//   - Three quarters in, the kill-switch is pressed and released on its own two connections, as
+//     the web process runs it; the figure is how long the pause took to commit.
 // Options: --duration=<s> or LOAD_BENCH_SECONDS (default 60), LOAD_BENCH_USERS (100), LOAD_BENCH_RATE
 // (500), LOAD_BENCH_REFRESH_MS (15000), LOAD_BENCH_POOL (connections, 20); the seed's size with
 // DASHBOARD_BENCH_EVENTS and DASHBOARD_BENCH_TASKS (stated in the figures' notes).
+import { pause, resume } from "@/server/contexts/control/api";
 import { loadPrincipal } from "@/server/contexts/identity/principal";
 import { allowCounterparty } from "@/server/contexts/treasury/intents/counterparties";
-import { createDb } from "@/server/shared/db";
+import { createDb, type Db } from "@/server/shared/db";
 import { sealEvents } from "@/server/shared/events/store";
 import { createLogger } from "@/server/shared/logger";
 import { createCaller } from "@/server/trpc/root";
@@ -91,11 +94,29 @@ async function dashboardUsers(
   return tally;
 }
 
+/** Pauses and resumes everything, as the button does; how long each took. */
+async function pressKillSwitch(controlDb: Db): Promise<{ pauseMs: number; resumeMs: number }> {
+  const change = {
+    db: controlDb,
+    actor: { type: "system" as const, id: "bench" },
+    actorName: "load bench",
+    correlationId: "cor_bench_load_killswitch",
+    fanout: null,
+  };
+  let started = performance.now();
+  await pause({ ...change, reason: "Load bench: the kill-switch under load" });
+  const pauseMs = performance.now() - started;
+  started = performance.now();
+  await resume({ ...change, reason: "Load bench: released" });
+  return { pauseMs, resumeMs: performance.now() - started };
+}
+
 const bench: Bench = {
   name: "load",
   async run() {
     const database = await scratchDatabase();
     const db = createDb(database.url, { poolMax, statementTimeoutMs: 600_000 });
+    const controlDb = createDb(database.url, { poolMax: 2 });
     try {
       const seedStarted = performance.now();
       const { portfolioId, userId, postings } = await seed(db);
@@ -134,9 +155,12 @@ const bench: Bench = {
       );
       const sealer = startSealer(db);
       const deadline = performance.now() + durationS * 1000;
-      const [dashboard, intents] = await Promise.all([
+      const [dashboard, intents, killSwitch] = await Promise.all([
         dashboardUsers(procedures, deadline),
         openLoop(durationS, intentRate, () => createOneIntent(world)),
+        // The kill-switch pressed (and released) three quarters in, on its own connections as the
+        // web process runs it (server/trpc/request-lane.ts).
+        sleep(durationS * 750).then(() => pressKillSwitch(controlDb)),
       ]);
       const sealed = await sealer.stop();
       const loadAfter = loadAverage();
@@ -165,6 +189,14 @@ const bench: Bench = {
           note: `completed intents per second while the dashboards were polled, of ${intentRate}/s offered`,
         },
       };
+      progress(
+        `kill-switch under load: pause ${round(killSwitch.pauseMs)} ms, resume ${round(killSwitch.resumeMs)} ms`,
+      );
+      result["load.killswitch_pause_ms"] = {
+        value: round(killSwitch.pauseMs),
+        unit: "ms",
+        note: `pause committed (lock, event, projection; no fan-out here) on the kill-switch's own 2 connections, pressed ${durationS * 0.75} s into the load; resume took ${round(killSwitch.resumeMs)} ms; ${common}`,
+      };
       for (const [name, samples] of dashboard.latencies) {
         samples.sort((a, b) => a - b);
         progress(`dashboard ${name}: p95 ${round(percentile(samples, 95))} ms over ${samples.length} calls`);
@@ -178,6 +210,7 @@ const bench: Bench = {
       }
       return result;
     } finally {
+      await controlDb.$disconnect();
       await db.$disconnect();
       await database.drop();
     }

@@ -5,7 +5,17 @@ import { type Env, loadEnv } from "@/server/shared/env";
 import { createLogger, type Logger } from "@/server/shared/logger";
 import { createRedis, type Redis } from "@/server/shared/redis";
 
-export type WebRuntime = { env: Env; db: Db; log: Logger; redis(): Redis };
+export type WebRuntime = {
+  env: Env;
+  db: Db;
+  /**
+   * The kill-switch's own connections: pause and resume (and the sign-in check before them) never
+   * queue behind other requests, so the button works when a burst has every other connection busy.
+   */
+  controlDb: Db;
+  log: Logger;
+  redis(): Redis;
+};
 
 const globalForRuntime = globalThis as unknown as { ventureRuntime?: WebRuntime };
 
@@ -16,6 +26,7 @@ export function webRuntime(): WebRuntime {
   const runtime: WebRuntime = {
     env,
     db: createDb(env.DATABASE_URL),
+    controlDb: createDb(env.DATABASE_URL, { poolMax: 2 }),
     log: createLogger({ name: "web", level: env.LOG_LEVEL }),
     redis() {
       redis ??= createRedis(env.REDIS_URL, env.VENTURE_NAMESPACE);

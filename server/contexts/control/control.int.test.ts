@@ -245,6 +245,35 @@ describe("assertNotPaused", () => {
     );
     expect(outcomes).toHaveLength(30);
   });
+
+  it("a pause is not starved by guarded operations that keep arriving: it waits only for those already running", async () => {
+    // Eight callers back to back, each holding the guard for 40 ms, so that some guarded transaction
+    // is always open (as money intents are under load) until the deadline: 4 s.
+    const deadline = Date.now() + 4_000;
+    let afterPause = 0;
+    const callers = Array.from({ length: 8 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i * 10));
+      while (Date.now() < deadline) {
+        await withTransaction(s.db, async (tx) => {
+          await assertNotPaused(tx);
+          await tx.$executeRawUnsafe("SELECT pg_sleep(0.04)");
+        }).catch((error: unknown) => {
+          if (!(error instanceof AppError)) throw error;
+          afterPause += 1;
+        });
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const started = performance.now();
+    const { state } = await pause(change("pause under a steady stream"));
+    const tookMs = performance.now() - started;
+    expect(state.state).toBe("paused");
+    // A row lock alone waited for the whole stream (3.7 s of it, measured); now the pause waits for
+    // the transactions open when it asked (~80 ms), and those that come after it are refused.
+    expect(tookMs).toBeLessThan(1_500);
+    await Promise.all(callers);
+    expect(afterPause).toBeGreaterThan(0);
+  });
 });
 
 describe("through tRPC and the HTTP API", () => {

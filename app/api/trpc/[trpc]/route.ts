@@ -1,5 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { createTrpcContext } from "@/server/trpc/context";
+import { createTrpcContext, requestLane } from "@/server/trpc/context";
 import { appRouter } from "@/server/trpc/root";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +9,8 @@ function handler(request: Request) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: () => createTrpcContext({ headers: request.headers }),
+    createContext: () =>
+      createTrpcContext({ headers: request.headers, lane: requestLane(new URL(request.url).pathname) }),
   });
 }
 

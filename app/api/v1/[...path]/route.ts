@@ -1,4 +1,4 @@
-import { createTrpcContext } from "@/server/trpc/context";
+import { createTrpcContext, requestLane } from "@/server/trpc/context";
 import { handleHttpApi } from "@/server/trpc/http-api";
 
 export const dynamic = "force-dynamic";
@@ -6,7 +6,11 @@ export const dynamic = "force-dynamic";
 async function handler(request: Request, { params }: { params: Promise<{ path: string[] }> }) {
   const { path } = await params;
   // The HTTP API authenticates with API tokens only; cookies do not authorize it (no CSRF surface).
-  const ctx = await createTrpcContext({ headers: request.headers, allowSession: false });
+  const ctx = await createTrpcContext({
+    headers: request.headers,
+    allowSession: false,
+    lane: requestLane(new URL(request.url).pathname),
+  });
   return handleHttpApi(request, `/${path.join("/")}`, ctx);
 }
 
