@@ -4,7 +4,7 @@
 //   - Data: the dashboard bench's seed (bench/dashboard.bench.ts: 50 ventures, DASHBOARD_BENCH_TASKS
 //     tasks each, DASHBOARD_BENCH_EVENTS events, 90 days of books), each venture allowed to pay "acme".
 //   - Dashboard users: each opens the dashboard (the four procedures the page calls, in parallel,
-//     through the in-process tRPC caller) and refreshes it every LOAD_BENCH_REFRESH_MS (the page's
+//     through the in-process tRPC caller, on the read lane's connections as the web process runs them) and refreshes it every LOAD_BENCH_REFRESH_MS (the page's
 //     own interval, 15 s), starting at a random moment of the first interval.
 //   - Intents: createIntent offered open loop at LOAD_BENCH_RATE (500/s), within the automatic
 //     approval limit, on the seeded ventures; latency from each request's scheduled time.
@@ -116,6 +116,9 @@ const bench: Bench = {
   async run() {
     const database = await scratchDatabase();
     const db = createDb(database.url, { poolMax, statementTimeoutMs: 600_000 });
+    // The web process's lanes (server/runtime.ts, server/trpc/request-lane.ts): commands on the
+    // shared pool, reads on their own six connections, the kill-switch on its own two.
+    const readDb = createDb(database.url, { poolMax: 6 });
     const controlDb = createDb(database.url, { poolMax: 2 });
     try {
       const seedStarted = performance.now();
@@ -131,7 +134,7 @@ const bench: Bench = {
 
       const principal = (await loadPrincipal(db, userId))!;
       const caller = createCaller({
-        db,
+        db: readDb,
         log: createLogger({ name: "bench", level: "silent" }),
         principal,
         correlationId: "cor_bench_load",
@@ -166,7 +169,7 @@ const bench: Bench = {
       const loadAfter = loadAverage();
 
       const errors = dashboard.errors + intents.tally.errors;
-      const common = `${users} dashboard users refreshing every ${refreshMs / 1000} s (${dashboard.pageLoads} page loads) and ${intentRate} intents/s offered open loop, together for ${durationS} s; pool ${poolMax}; ${size}; sealer running (${sealed} events sealed); load average ${loadBefore} → ${loadAfter}`;
+      const common = `${users} dashboard users refreshing every ${refreshMs / 1000} s (${dashboard.pageLoads} page loads) and ${intentRate} intents/s offered open loop, together for ${durationS} s; pools: commands ${poolMax}, reads 6, kill-switch 2; ${size}; sealer running (${sealed} events sealed); load average ${loadBefore} → ${loadAfter}`;
       progress(
         `intents achieved ${round(intents.achievedRate)}/s, p50 ${round(percentile(intents.latencies, 50))} ms, p99 ${round(percentile(intents.latencies, 99))} ms; dashboard errors ${dashboard.errors}, intent errors ${intents.tally.errors}`,
       );
@@ -211,6 +214,7 @@ const bench: Bench = {
       return result;
     } finally {
       await controlDb.$disconnect();
+      await readDb.$disconnect();
       await db.$disconnect();
       await database.drop();
     }

@@ -13,6 +13,9 @@ export type WebRuntime = {
    * queue behind other requests, so the button works when a burst has every other connection busy.
    */
   controlDb: Db;
+  /** Queries' own connections (GET requests and server-rendered pages): reads stay answered while
+   * a burst of commands has the shared ones queued (server/trpc/request-lane.ts). */
+  readDb: Db;
   log: Logger;
   redis(): Redis;
 };
@@ -27,6 +30,7 @@ export function webRuntime(): WebRuntime {
     env,
     db: createDb(env.DATABASE_URL),
     controlDb: createDb(env.DATABASE_URL, { poolMax: 2 }),
+    readDb: createDb(env.DATABASE_URL, { poolMax: 6 }),
     log: createLogger({ name: "web", level: env.LOG_LEVEL }),
     redis() {
       redis ??= createRedis(env.REDIS_URL, env.VENTURE_NAMESPACE);

@@ -17,10 +17,11 @@ export async function createTrpcContext(options: {
   allowSession?: boolean;
   lane?: RequestLane;
   /** The process's connections (webRuntime() unless a test hands its own). */
-  runtime?: Pick<WebRuntime, "db" | "controlDb" | "log">;
+  runtime?: Pick<WebRuntime, "db" | "controlDb" | "readDb" | "log">;
 }): Promise<TrpcContext> {
   const runtime = options.runtime ?? webRuntime();
-  const db = options.lane === "control" ? runtime.controlDb : runtime.db;
+  const db =
+    options.lane === "control" ? runtime.controlDb : options.lane === "read" ? runtime.readDb : runtime.db;
   const { log } = runtime;
   const incoming = options.headers.get("x-correlation-id");
   const correlationId = incoming && correlationPattern.test(incoming) ? incoming : newId("correlation");

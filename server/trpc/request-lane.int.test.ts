@@ -1,6 +1,7 @@
-// The kill-switch keeps working when a burst has every shared connection of the web process busy:
-// a request that calls nothing but pause or resume runs, sign-in check included, on the
-// kill-switch's own connections (server/trpc/context.ts, requestLane); anything else waits its turn.
+// The kill-switch and the dashboards keep working when a burst of commands has every shared
+// connection of the web process busy: a request that calls nothing but pause or resume runs, sign-in
+// check included, on the kill-switch's own connections, and reads on theirs (requestLane); another
+// command waits its turn.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/server/contexts/identity/api-tokens";
 import { createDb, type Db, withTransaction } from "@/server/shared/db";
@@ -15,6 +16,7 @@ let f: RoleFixture;
 let token: string;
 let shared: Db;
 let control: Db;
+let read: Db;
 /** Transactions holding shared connections; awaited before the database goes away. */
 const holding: Promise<unknown>[] = [];
 const log = createLogger({ name: "test", level: "silent" });
@@ -32,21 +34,23 @@ beforeAll(async () => {
   }));
   shared = createDb(s.databaseUrl, { poolMax: 2 });
   control = createDb(s.databaseUrl, { poolMax: 2 });
+  read = createDb(s.databaseUrl, { poolMax: 2 });
 });
 
 afterAll(async () => {
   await Promise.allSettled(holding);
   await shared?.$disconnect();
   await control?.$disconnect();
+  await read?.$disconnect();
   await s?.close();
 });
 
-function contextFor(pathname: string) {
+function contextFor(method: string, pathname: string) {
   return createTrpcContext({
     headers: new Headers({ authorization: `Bearer ${token}` }),
     allowSession: false,
-    lane: requestLane(pathname),
-    runtime: { db: shared, controlDb: control, log },
+    lane: requestLane(method, pathname),
+    runtime: { db: shared, controlDb: control, readDb: read, log },
   });
 }
 
@@ -65,24 +69,27 @@ async function holdSharedConnections(ms: number): Promise<Promise<unknown>[]> {
   }
 }
 
-describe("the kill-switch's own connections", () => {
-  it("pauses and resumes at once while every shared connection is busy; other calls wait", async () => {
+describe("lanes of connections", () => {
+  it("pauses, resumes and reads at once while every shared connection is busy; other commands wait", async () => {
     const holds = await holdSharedConnections(4_000);
     const started = performance.now();
-    const paused = await createCaller(await contextFor("/api/v1/control/pause")).control.pause({
+    const paused = await createCaller(await contextFor("POST", "/api/v1/control/pause")).control.pause({
       reason: "Runaway spend while the web process is saturated",
     });
     expect(paused).toMatchObject({ changed: true, state: { state: "paused" } });
-    const resumed = await createCaller(await contextFor("/api/trpc/control.resume")).control.resume({
+    const resumed = await createCaller(await contextFor("POST", "/api/trpc/control.resume")).control.resume({
       reason: "Burst understood",
     });
     expect(resumed).toMatchObject({ changed: true, state: { state: "running" } });
+    const reader = createCaller(await contextFor("GET", "/api/trpc/dashboard.overview,control.getState"));
+    expect((await reader.control.getState()).state.state).toBe("running");
+    expect(await reader.dashboard.overview({ portfolioId: f.portfolioId, windowDays: 30 })).toBeTruthy();
     const tookMs = performance.now() - started;
     expect(tookMs).toBeLessThan(2_000);
 
-    // A batch that also reads something is not the kill-switch alone: it waits for a connection.
+    // A batch of commands that is not the kill-switch alone waits for a shared connection.
     let settled = false;
-    const batched = contextFor("/api/trpc/control.getState,control.pause").then((ctx) => {
+    const batched = contextFor("POST", "/api/trpc/ventures.create,control.pause").then((ctx) => {
       settled = true;
       return ctx;
     });

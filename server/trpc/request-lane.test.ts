@@ -1,5 +1,5 @@
-// Which requests run on the kill-switch's own connections: pause and resume alone, by tRPC or the
-// HTTP API; a batch that calls anything else, and every other path, shares the pool.
+// Which requests run on which connections: pause and resume alone on the kill-switch's, reads
+// (GET) on their own, everything else (commands, batches that mix) on the shared pool.
 import { describe, expect, it } from "vitest";
 import { requestLane } from "./request-lane";
 
@@ -12,23 +12,33 @@ describe("requestLane", () => {
       "/api/v1/control/pause",
       "/api/v1/control/resume/",
     ]) {
-      expect(requestLane(path), path).toBe("control");
+      expect(requestLane("POST", path), path).toBe("control");
     }
   });
 
-  it("shares the pool for everything else, batches with other calls included", () => {
+  it("sends reads to the read lane, whatever they read", () => {
+    for (const path of [
+      "/api/trpc/dashboard.overview,dashboard.series",
+      "/api/v1/ventures",
+      "/api/v1/control",
+    ]) {
+      expect(requestLane("GET", path), path).toBe("read");
+    }
+    expect(requestLane("HEAD", "/api/v1/ventures")).toBe("read");
+  });
+
+  it("shares the pool for every other command, batches with other calls included", () => {
     for (const path of [
       "/api/trpc/control.getState",
-      "/api/trpc/control.pause,ventures.list",
+      "/api/trpc/control.pause,ventures.create",
       "/api/trpc/control.pauseX",
-      "/api/v1/control",
       "/api/v1/control/pause/extra",
       "/api/trpc/control.pause/x",
       "/api/v1/ventures",
       "/api/trpc/control.pause%E0%A4%A",
       "/",
     ]) {
-      expect(requestLane(path), path).toBe("shared");
+      expect(requestLane("POST", path), path).toBe("shared");
     }
   });
 });

@@ -1,17 +1,19 @@
-// Which connections a web request uses (createTrpcContext in ./context picks the Db by it).
-/**
- * The lane of a request: the kill-switch's own ("control") when it calls nothing but
- * pause or resume, the shared ones otherwise. `pathname` is the request's: a tRPC call
- * (/api/trpc/control.pause, or a batch of procedures joined by commas) or the HTTP API
- * (/api/v1/control/pause).
- */
-export type RequestLane = "control" | "shared";
+// Which connections a web request uses (createTrpcContext in ./context picks the Db by it), so
+// that one kind of work cannot take every connection from another:
+// - "control": pause and resume alone (tRPC, where the client sends them unbatched, or
+//   POST /api/v1/control/pause|resume), on the kill-switch's own connections: the button works
+//   when everything else is saturated (ADR 0007);
+// - "read": queries (GET: tRPC queries and subscriptions, the HTTP API's reads, server-rendered
+//   pages), on connections of their own: dashboards stay up while a burst of commands queues;
+// - "shared": commands (everything else).
+export type RequestLane = "control" | "read" | "shared";
 
 const controlProcedures = new Set(["control.pause", "control.resume"]);
 const controlRoutes = new Set(["/api/v1/control/pause", "/api/v1/control/resume"]);
 
-export function requestLane(pathname: string): RequestLane {
+export function requestLane(method: string, pathname: string): RequestLane {
   const path = pathname.replace(/\/+$/, "");
+  if (method === "GET" || method === "HEAD") return "read";
   if (controlRoutes.has(path)) return "control";
   const trpc = /^\/api\/trpc\/([^/]+)$/.exec(path);
   if (!trpc) return "shared";

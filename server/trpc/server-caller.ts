@@ -5,5 +5,6 @@ import { createTrpcContext } from "./context";
 import { createCaller } from "./root";
 
 export async function serverCaller() {
-  return createCaller(await createTrpcContext({ headers: await headers() }));
+  // Server components only read: they render on the read lane (server/trpc/request-lane.ts).
+  return createCaller(await createTrpcContext({ headers: await headers(), lane: "read" }));
 }

@@ -10,7 +10,10 @@ function handler(request: Request) {
     req: request,
     router: appRouter,
     createContext: () =>
-      createTrpcContext({ headers: request.headers, lane: requestLane(new URL(request.url).pathname) }),
+      createTrpcContext({
+        headers: request.headers,
+        lane: requestLane(request.method, new URL(request.url).pathname),
+      }),
   });
 }
 

@@ -9,7 +9,7 @@ async function handler(request: Request, { params }: { params: Promise<{ path: s
   const ctx = await createTrpcContext({
     headers: request.headers,
     allowSession: false,
-    lane: requestLane(new URL(request.url).pathname),
+    lane: requestLane(request.method, new URL(request.url).pathname),
   });
   return handleHttpApi(request, `/${path.join("/")}`, ctx);
 }
