@@ -78,8 +78,13 @@ describe("round trip: command → event + outbox → JetStream → worker → re
       return v?.status === "ready" ? v : null;
     });
     expect(ready.version).toBe(2);
-    await sealEvents(s.db); // the relay may not have sealed the provisioning event yet
-    const events = await readEvents(s.db, { correlationId: "cor_rt" });
+    // Sealed by the relay, or by us; sealEvents returns 0 while the relay holds the sealer's lock,
+    // so wait for the provisioning event to be in the chain rather than seal once.
+    const events = await eventually(async () => {
+      await sealEvents(s.db);
+      const read = await readEvents(s.db, { correlationId: "cor_rt" });
+      return read.some((e) => e.type === "orchestration.venture_provisioned") ? read : null;
+    });
     const created = events.find((e) => e.type === "orchestration.venture_created")!;
     const provisioned = events.find((e) => e.type === "orchestration.venture_provisioned")!;
     expect(provisioned.causationId).toBe(created.id);
