@@ -34,10 +34,14 @@ type TxContext = { connection: pg.PoolClient; savepoints: number; begun: boolean
  * globalThis (server/runtime.ts), and a transaction begun by one copy must route the queries that
  * another copy's pool receives, or they would silently run outside it.
  */
-const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for("venture.db")] ??= {
+type SharedDbState = { transactions: AsyncLocalStorage<TxContext>; pools: WeakMap<object, RoutingPool> };
+const sharedKey = Symbol.for("venture.db");
+const processGlobals = globalThis as unknown as Record<symbol, SharedDbState | undefined>;
+const shared: SharedDbState = processGlobals[sharedKey] ?? {
   transactions: new AsyncLocalStorage<TxContext>(),
-  pools: new WeakMap<object, unknown>(),
-}) as { transactions: AsyncLocalStorage<TxContext>; pools: WeakMap<object, RoutingPool> };
+  pools: new WeakMap<object, RoutingPool>(),
+};
+processGlobals[sharedKey] = shared;
 const transactions = shared.transactions;
 
 const int8Oid = 20;
