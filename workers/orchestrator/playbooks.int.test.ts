@@ -171,8 +171,12 @@ async function observedMaxConcurrency(ventureId: string, keys: string[]): Promis
     30_000,
     "every task of the workstream succeeded",
   );
-  const rows = await s.db.$queryRawUnsafe<Array<{ dispatched_at: Date; finished_at: Date }>>(
-    "SELECT dispatched_at, finished_at FROM tasks WHERE workstream_id = $1",
+  // From the moment the agent started a run (stamped after it received the dispatch, so after the
+  // scheduler saw the previous task finish) to its finish (stamped before that commit). The dispatch
+  // time would not do: the scheduler stamps it when its pass begins, possibly before a task that
+  // finished during the pass stamped its finish, and two tasks would seem to overlap by a few ms.
+  const rows = await s.db.$queryRawUnsafe<Array<{ started_at: Date; finished_at: Date }>>(
+    "SELECT started_at, finished_at FROM tasks WHERE workstream_id = $1",
     submitted.workstreamId,
   );
   return Math.max(
@@ -180,8 +184,8 @@ async function observedMaxConcurrency(ventureId: string, keys: string[]): Promis
       (t) =>
         rows.filter(
           (u) =>
-            u.dispatched_at.getTime() <= t.dispatched_at.getTime() &&
-            t.dispatched_at.getTime() < u.finished_at.getTime(),
+            u.started_at.getTime() <= t.started_at.getTime() &&
+            t.started_at.getTime() < u.finished_at.getTime(),
         ).length,
     ),
   );
