@@ -437,12 +437,14 @@ describe("scheduling (ORCH-005)", () => {
         Object.values(await taskStatuses(s.db, submitted.workstreamId)).every((x) => x === "succeeded"),
       20_000,
     );
-    const rows = await s.db.$queryRawUnsafe<Array<{ dispatched_at: Date; finished_at: Date }>>(
-      "SELECT dispatched_at, finished_at FROM tasks WHERE workstream_id = $1 ORDER BY dispatched_at",
+    // Run start (stamped by the agent after it received the dispatch) against the previous finish;
+    // the dispatch stamp is taken when the scheduler's pass begins and may precede it by a few ms.
+    const rows = await s.db.$queryRawUnsafe<Array<{ started_at: Date; finished_at: Date }>>(
+      "SELECT started_at, finished_at FROM tasks WHERE workstream_id = $1 ORDER BY started_at",
       submitted.workstreamId,
     );
     for (let i = 1; i < rows.length; i++)
-      expect(rows[i]!.dispatched_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1]!.finished_at.getTime());
+      expect(rows[i]!.started_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1]!.finished_at.getTime());
   }, 30_000);
 
   it("escalates a waiting task whose deadline passes", async () => {
