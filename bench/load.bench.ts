@@ -4,8 +4,9 @@
 //   - Data: the dashboard bench's seed (bench/dashboard.bench.ts: 50 ventures, DASHBOARD_BENCH_TASKS
 //     tasks each, DASHBOARD_BENCH_EVENTS events, 90 days of books), each venture allowed to pay "acme".
 //   - Dashboard users: each opens the dashboard (the four procedures the page calls, in parallel,
-//     through the in-process tRPC caller, on the read lane's connections as the web process runs them) and refreshes it every LOAD_BENCH_REFRESH_MS (the page's
-//     own interval, 15 s), starting at a random moment of the first interval.
+//     through the in-process tRPC caller, on the read lane's connections as the web process runs
+//     them) and refreshes it every LOAD_BENCH_REFRESH_MS (the page's own interval, 15 s), starting
+//     at a random moment of the first interval.
 //   - Intents: createIntent offered open loop at LOAD_BENCH_RATE (500/s), within the automatic
 //     approval limit, on the seeded ventures; latency from each request's scheduled time.
 //   - The event sealer runs alongside, as the outbox relay does.

@@ -8,16 +8,14 @@
 // Stored form: "wh1:" + base64url(iv ‖ tag ‖ ciphertext). Rows written before sealing hold the
 // value in clear (a URL is http(s):, a secret whsec_…, so neither starts with "wh1:"): they still
 // open, and sealLegacyWebhookEndpoints seals them in place.
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { hkdfSync } from "node:crypto";
 import type { Db } from "@/server/shared/db";
-import type { MasterKey } from "@/server/shared/events/personal-data-crypto";
+import { type MasterKey, openBytes, sealBytes } from "@/server/shared/events/personal-data-crypto";
 import { personalDataMasterKey } from "@/server/shared/events/personal-data-keys";
 
-export type EndpointField = "url" | "secret";
+type EndpointField = "url" | "secret";
 
 const prefix = "wh1:";
-const ivBytes = 12;
-const tagBytes = 16;
 const derived = new Map<string, Buffer>();
 
 function sealingKey(master: MasterKey): Buffer {
@@ -32,9 +30,7 @@ function sealingKey(master: MasterKey): Buffer {
 const context = (endpointId: string, field: EndpointField) =>
   Buffer.from(`venture-webhook/1|${endpointId}|${field}`);
 
-export function isSealed(stored: string): boolean {
-  return stored.startsWith(prefix);
-}
+const isSealed = (stored: string) => stored.startsWith(prefix);
 
 export function sealEndpointField(
   endpointId: string,
@@ -42,11 +38,8 @@ export function sealEndpointField(
   value: string,
   master: MasterKey = personalDataMasterKey(),
 ): string {
-  const iv = randomBytes(ivBytes);
-  const cipher = createCipheriv("aes-256-gcm", sealingKey(master), iv);
-  cipher.setAAD(context(endpointId, field));
-  const ciphertext = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
-  return prefix + Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString("base64url");
+  const sealed = sealBytes(sealingKey(master), context(endpointId, field), Buffer.from(value, "utf8"));
+  return prefix + sealed.toString("base64url");
 }
 
 /** The value in clear; throws, naming the endpoint, the field and the key, when it does not open. */
@@ -57,19 +50,14 @@ export function openEndpointField(
   master: MasterKey = personalDataMasterKey(),
 ): string {
   if (!isSealed(stored)) return stored;
-  const bytes = Buffer.from(stored.slice(prefix.length), "base64url");
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", sealingKey(master), bytes.subarray(0, ivBytes));
-    decipher.setAAD(context(endpointId, field));
-    decipher.setAuthTag(bytes.subarray(ivBytes, ivBytes + tagBytes));
-    return Buffer.concat([decipher.update(bytes.subarray(ivBytes + tagBytes)), decipher.final()]).toString(
-      "utf8",
-    );
-  } catch {
+  const sealed = Buffer.from(stored.slice(prefix.length), "base64url");
+  const opened = openBytes(sealingKey(master), context(endpointId, field), sealed);
+  if (opened === null) {
     throw new Error(
       `webhook endpoint ${endpointId}: its ${field} does not open under master key ${master.id} (check PII_MASTER_KEY)`,
     );
   }
+  return opened.toString("utf8");
 }
 
 /** Seals the URL and secret of endpoints stored in clear; returns how many rows it sealed. */

@@ -40,16 +40,34 @@ export function newDataKey(): Buffer {
   return randomBytes(32);
 }
 
+/** iv ‖ tag ‖ ciphertext of `plaintext` under `key` (AES-256-GCM, a fresh IV), bound to `aad`. */
+export function sealBytes(key: Buffer, aad: Buffer, plaintext: Buffer): Buffer {
+  const iv = randomBytes(ivBytes);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
+}
+
+/** The plaintext of sealBytes' output, or null when it does not open under `key` and `aad`. */
+export function openBytes(key: Buffer, aad: Buffer, sealed: Buffer): Buffer | null {
+  if (sealed.length < ivBytes + tagBytes) return null;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, ivBytes));
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.subarray(ivBytes, ivBytes + tagBytes));
+    return Buffer.concat([decipher.update(sealed.subarray(ivBytes + tagBytes)), decipher.final()]);
+  } catch {
+    return null;
+  }
+}
+
 const wrapContext = (subjectId: string, keyId: string) =>
   Buffer.from(`venture-pii-wrap/1|${subjectId}|${keyId}`);
 
 /** iv ‖ tag ‖ ciphertext of the data key under the master key. */
 export function wrapDataKey(master: MasterKey, subjectId: string, keyId: string, dataKey: Buffer): Buffer {
-  const iv = randomBytes(ivBytes);
-  const cipher = createCipheriv("aes-256-gcm", master.key, iv);
-  cipher.setAAD(wrapContext(subjectId, keyId));
-  const ciphertext = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
+  return sealBytes(master.key, wrapContext(subjectId, keyId), dataKey);
 }
 
 /** The data key, or null when the wrapped bytes do not open under this master key. */
@@ -60,14 +78,7 @@ export function unwrapDataKey(
   wrapped: Buffer,
 ): Buffer | null {
   if (wrapped.length !== ivBytes + tagBytes + 32) return null;
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", master.key, wrapped.subarray(0, ivBytes));
-    decipher.setAAD(wrapContext(subjectId, keyId));
-    decipher.setAuthTag(wrapped.subarray(ivBytes, ivBytes + tagBytes));
-    return Buffer.concat([decipher.update(wrapped.subarray(ivBytes + tagBytes)), decipher.final()]);
-  } catch {
-    return null;
-  }
+  return openBytes(master.key, wrapContext(subjectId, keyId), wrapped);
 }
 
 const sectionContext = (eventId: string, subjectId: string, keyId: string) =>
