@@ -266,6 +266,11 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   return db;
 }
 
+/** Whether this async context runs inside withTransaction, so its statements join that transaction. */
+export function inTransaction(): boolean {
+  return transactions.getStore() !== undefined;
+}
+
 /**
  * Runs fn in one READ COMMITTED transaction: a command's events, projections and outbox rows
  * commit together or not at all. Everything fn does through `tx` — or through the Db, since the

@@ -116,6 +116,76 @@ describe("event log", () => {
   });
 });
 
+describe("appending outside a transaction", () => {
+  const portfolioCreated = (portfolioId: string, expectedVersion = 0) => ({
+    type: "orchestration.portfolio_created" as const,
+    stream: { type: "portfolio", id: portfolioId },
+    expectedVersion,
+    portfolioId,
+    payload: { portfolioId, name: `p ${portfolioId}` },
+  });
+  const logged = async (ids: string[]) =>
+    Number(
+      (
+        await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+          "SELECT count(*) AS n FROM event_log WHERE stream_id = ANY($1::text[])",
+          ids,
+        )
+      )[0]!.n,
+    );
+
+  it("commits a batch as one transaction of its own: all of its events, or none", async () => {
+    const [a, b, c] = [newId("portfolio"), newId("portfolio"), newId("portfolio")];
+    const appended = await appendEvents(s.db, ctx, [portfolioCreated(a), portfolioCreated(b)]);
+    expect(appended.map((e) => e.stream.id)).toEqual([a, b]);
+    expect(await logged([a, b])).toBe(2);
+
+    // c is new, but a's version 1 exists: the whole batch is refused, c included.
+    const conflicted = appendEvents(s.db, ctx, [portfolioCreated(c), portfolioCreated(a)]);
+    await expect(conflicted).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await logged([c])).toBe(0);
+
+    while ((await sealEvents(s.db)) > 0) {}
+    const events = await readEvents(s.db, { limit: 1000 });
+    expect(events.filter((e) => [a, b, c].includes(e.stream.id)).map((e) => e.stream.id)).toEqual([a, b]);
+    expect((await verifyEventLog(s.db)).ok).toBe(true);
+  });
+
+  it("seals personal fields in a transaction it opens, so the key and the event commit together", async () => {
+    const registered = (userId: string) => ({
+      type: "identity.user_registered" as const,
+      stream: { type: "user", id: userId },
+      expectedVersion: 0,
+      portfolioId: null,
+      payload: { userId, email: `${userId}@outside.test`, name: "Outside Transaction" },
+    });
+    const keys = async (userId: string) =>
+      Number(
+        (
+          await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+            "SELECT count(*) AS n FROM personal_data_subjects WHERE subject_id = $1",
+            userId,
+          )
+        )[0]!.n,
+      );
+
+    const userId = newId("user");
+    await appendEvents(s.db, ctx, [registered(userId)]);
+    const [row] = await s.db.$queryRawUnsafe<Array<{ envelope: string }>>(
+      "SELECT envelope FROM event_log WHERE stream_id = $1",
+      userId,
+    );
+    expect(row!.envelope).not.toContain(`${userId}@outside.test`);
+    expect(await keys(userId)).toBe(1);
+
+    // A registration refused for its stream version leaves no key behind either.
+    const taken = newId("user");
+    await appendEvents(s.db, ctx, [{ ...portfolioCreated(taken), stream: { type: "user", id: taken } }]);
+    await expect(appendEvents(s.db, ctx, [registered(taken)])).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await keys(taken)).toBe(0);
+  });
+});
+
 describe("verification names the first tampered event", () => {
   // Each case tampers with a fresh log of 10 events, so one tamper cannot hide another.
   async function freshLog() {

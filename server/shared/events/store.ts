@@ -5,7 +5,7 @@
 
 import { canonicalJson } from "../canonical-json";
 import { type Clock, systemClock } from "../clock";
-import type { Db, Tx } from "../db";
+import { type Db, inTransaction, type Tx, withTransaction } from "../db";
 import { AppError, invariant } from "../errors";
 import { newId } from "../ids";
 import { type EventPayload, type EventType, eventCatalog } from "./catalog";
@@ -41,13 +41,20 @@ export type AppendedEvent = Omit<AnyEnvelope, "sequence" | "prevHash" | "hash"> 
  * Appends events with optimistic concurrency: each event takes version expectedVersion + 1 of its
  * stream, and a stream version that already exists is a CONFLICT, never a lost write. The events
  * are chained by the sealer after the transaction commits (docs/decisions/0005).
+ *
+ * Inside withTransaction the events join the caller's transaction. Outside one, the batch is a
+ * transaction of its own: a single statement (events and outbox rows together, one round trip),
+ * or, when personal fields must be sealed first, a transaction opened here.
  */
 export async function appendEvents(
-  tx: Tx,
+  tx: Db | Tx,
   ctx: CommandContext,
   events: NewEvent[],
 ): Promise<AppendedEvent[]> {
   if (events.length === 0) return [];
+  if (!inTransaction() && events.some((event) => carriesPersonalData(event.type))) {
+    return withTransaction(tx as Db, (inner) => appendEvents(inner, ctx, events));
+  }
   const occurredAt = (ctx.clock ?? systemClock).now().toISOString();
   const bodies = events.map((event) => {
     const entry = eventCatalog[event.type];
