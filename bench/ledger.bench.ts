@@ -10,6 +10,7 @@
 //   ledger.transfer_batched             many transfers per transaction (postEntries)
 //   ledger.hot_account_batched          every transfer drains one budget, batched per transaction
 //   ledger.hot_account_single_tx        the same, one transfer per transaction
+// Option (env): LEDGER_BENCH_CONCURRENCY, the writers of the single-transfer rounds (default 40).
 
 import { openAccounts } from "@/server/contexts/treasury/ledger/open-accounts";
 import { postEntries, postEntry } from "@/server/contexts/treasury/ledger/post-entries";
@@ -187,7 +188,7 @@ const bench: Bench = {
   name: "ledger",
   async run() {
     const database = await scratchDatabase();
-    const concurrency = 40;
+    const concurrency = Number(process.env.LEDGER_BENCH_CONCURRENCY ?? 40);
     const db = createDb(database.url, { poolMax: concurrency });
     try {
       await setUp(db);
