@@ -178,14 +178,20 @@ const bench: Bench = {
         "load.errors": {
           value: errors,
           unit: "errors",
-          note: `target 0; dashboard ${dashboard.errors}${dashboard.firstError ? ` (first: ${dashboard.firstError})` : ""}, intents ${intents.tally.errors}${intents.tally.firstError ? ` (first: ${intents.tally.firstError})` : ""}; ${common}`,
+          note: `target 0; dashboard ${dashboard.errors}${dashboard.firstError ? ` (first: ${dashboard.firstError})` : ""}, intents ${intents.tally.errors} (${Object.entries(
+            intents.tally.errorCodes,
+          )
+            .map(([code, n]) => `${code} ${n}`)
+            .join(
+              ", ",
+            )}${intents.tally.firstError ? `; first: ${intents.tally.firstError}` : ""}); UNAVAILABLE is a refusal at once by admission control (503 with Retry-After over HTTP), not a timeout; ${common}`,
         },
         "load.intents_p99": {
           value: round(percentile(intents.latencies, 99)),
           unit: "ms",
           p50: round(percentile(intents.latencies, 50)),
           p99: round(percentile(intents.latencies, 99)),
-          note: `createIntent latency from the scheduled time; ${intents.issued} offered, achieved ${round(intents.achievedRate)}/s; mix: ${describeMix(intents.tally)}; target p99 < 20 ms; ${common}`,
+          note: `createIntent latency from the scheduled time, every request (refused ones included); of the completed ones p50 ${round(percentile(intents.completed, 50))} ms, p99 ${round(percentile(intents.completed, 99))} ms; ${intents.issued} offered, achieved ${round(intents.achievedRate)}/s; mix: ${describeMix(intents.tally)}; target p99 < 20 ms; ${common}`,
         },
         "load.intents_rate": {
           value: round(intents.achievedRate),

@@ -8,7 +8,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openTestServices, type TestServices } from "@/test/services";
-import { withTransaction } from "./db";
+import { createDb, withTransaction } from "./db";
+import { AppError } from "./errors";
 
 let s: TestServices;
 
@@ -140,5 +141,78 @@ describe("withTransaction", () => {
     expect(await withTransaction(s.db, (tx) => tx.$queryRawUnsafe("SELECT $1::int AS x", 5))).toEqual([
       { x: 5 },
     ]);
+  });
+});
+
+describe("admission: a database with no free connection", () => {
+  /** A Db of one connection, held by an open transaction until the returned release is called. */
+  async function held(options: { maxWaiting?: number; connectionTimeoutMs?: number }) {
+    const db = createDb(s.databaseUrl, { poolMax: 1, ...options });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let begun!: () => void;
+    const started = new Promise<void>((resolve) => {
+      begun = resolve;
+    });
+    const holder = withTransaction(db, async (tx) => {
+      await tx.$executeRawUnsafe("SELECT 1");
+      begun();
+      await gate;
+    });
+    await started;
+    return { db, release, holder };
+  }
+
+  it("queues callers up to maxWaiting and refuses the next at once with UNAVAILABLE, running nothing of it", async () => {
+    const { db, release, holder } = await held({ maxWaiting: 2 });
+    try {
+      const queued = [1, 2].map((x) =>
+        withTransaction(db, (tx) => tx.$executeRawUnsafe("INSERT INTO db_test_rows VALUES ($1)", 100 + x)),
+      );
+      let ran = false;
+      const t = performance.now();
+      const refused = withTransaction(db, async (tx) => {
+        ran = true;
+        await tx.$executeRawUnsafe("INSERT INTO db_test_rows VALUES (199)");
+      });
+      await expect(refused).rejects.toBeInstanceOf(AppError);
+      await expect(refused).rejects.toMatchObject({ code: "UNAVAILABLE", details: { retryAfterSeconds: 1 } });
+      await expect(refused).rejects.toThrow(/overloaded: 2 requests already wait/);
+      // A query outside a transaction (pg-pool's own checkout) is refused the same way.
+      await expect(db.$queryRawUnsafe("SELECT 1")).rejects.toMatchObject({ code: "UNAVAILABLE" });
+      expect(performance.now() - t).toBeLessThan(1_000);
+      expect(ran).toBe(false);
+
+      release();
+      await holder;
+      await Promise.all(queued);
+      const rows = await storedRows();
+      expect(rows.filter((x) => x > 100)).toEqual([101, 102]);
+    } finally {
+      release();
+      await db.$disconnect();
+    }
+  });
+
+  it("answers UNAVAILABLE, not a bare pool error, when no connection is free within the timeout", async () => {
+    const { db, release, holder } = await held({ connectionTimeoutMs: 200 });
+    try {
+      const t = performance.now();
+      const waited = withTransaction(db, (tx) => tx.$executeRawUnsafe("SELECT 1"));
+      await expect(waited).rejects.toMatchObject({ code: "UNAVAILABLE" });
+      await expect(waited).rejects.toThrow(/no database connection became free in time/);
+      expect(performance.now() - t).toBeGreaterThanOrEqual(150);
+      release();
+      await holder;
+      // Free again: the next caller is served.
+      await expect(withTransaction(db, (tx) => tx.$queryRawUnsafe("SELECT 1 AS ok"))).resolves.toEqual([
+        { ok: 1 },
+      ]);
+    } finally {
+      release();
+      await db.$disconnect();
+    }
   });
 });

@@ -19,11 +19,19 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { Prisma, PrismaClient } from "@/generated/prisma/client";
 import { poolConfigFromUrl } from "./database-url";
+import { AppError, retryAfterSeconds } from "./errors";
 
 export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;
 
-export type DbOptions = { poolMax?: number; statementTimeoutMs?: number };
+export type DbOptions = {
+  poolMax?: number;
+  statementTimeoutMs?: number;
+  /** How long a caller waits for a free connection before UNAVAILABLE (default 5 s). */
+  connectionTimeoutMs?: number;
+  /** Callers allowed to wait for a connection at once; one more is refused at once (default 16 × poolMax). */
+  maxWaiting?: number;
+};
 
 /** A transaction of withTransaction: its connection, and whether BEGIN has gone out yet. */
 type TxContext = { connection: pg.PoolClient; savepoints: number; begun: boolean };
@@ -176,10 +184,52 @@ class RoutingPool extends pg.Pool {
     return (super.query as (...a: unknown[]) => unknown).apply(this, args) as never;
   }
 
+  constructor(
+    config: pg.PoolConfig,
+    private readonly maxWaiting: number,
+  ) {
+    super(config);
+  }
+
   override connect(...args: unknown[]): never {
     const context = transactions.getStore();
     if (context && args.length === 0) return Promise.resolve(nestedConnection(context)) as never;
-    return (super.connect as (...a: unknown[]) => unknown).apply(this, args) as never;
+    return this.checkout(args) as never;
+  }
+
+  /** A connection of the pool itself, never the routed one. */
+  acquire(): Promise<pg.PoolClient> {
+    return this.checkout([]) as Promise<pg.PoolClient>;
+  }
+
+  /**
+   * Admission control: a caller beyond `maxWaiting` in the queue is refused at once, and one that
+   * waited out the connection timeout is refused too, both as UNAVAILABLE (HTTP 503 with
+   * Retry-After): under overload, callers learn it in a moment instead of piling up, and the ones
+   * admitted keep their latency. pg-pool's own query() checks out through here as well.
+   */
+  private checkout(args: unknown[]): unknown {
+    const callback = typeof args[0] === "function" ? (args[0] as PoolCallback) : undefined;
+    const mustWait = this.idleCount === 0 && this.totalCount >= (this.options.max ?? 10);
+    if (mustWait && this.waitingCount >= this.maxWaiting) {
+      const refusal = new AppError(
+        "UNAVAILABLE",
+        `The system is overloaded: ${this.waitingCount} requests already wait for a database connection; retry shortly`,
+        { retryAfterSeconds },
+      );
+      if (!callback) return Promise.reject(refusal);
+      process.nextTick(() => callback(refusal));
+      return undefined;
+    }
+    const connect = super.connect as (...a: unknown[]) => unknown;
+    if (callback) {
+      return connect.call(this, (error: Error | undefined, client?: unknown, release?: unknown) =>
+        callback(error ? connectionRefusal(error) : error, client, release),
+      );
+    }
+    return (connect.call(this) as Promise<pg.PoolClient>).catch((error: Error) => {
+      throw connectionRefusal(error);
+    });
   }
 
   async direct<T>(sql: string, values: unknown[]): Promise<pg.QueryResult & { rows: T[] }> {
@@ -193,11 +243,34 @@ class RoutingPool extends pg.Pool {
     const result = context ? await txQuery(context, config) : await super.query(config);
     return result as pg.QueryResult & { rows: T[] };
   }
+}
 
-  /** A connection of the pool itself, never the routed one. */
-  acquire(): Promise<pg.PoolClient> {
-    return super.connect();
+/**
+ * The AppError behind an error, if any: the error itself, or the admission refusal (UNAVAILABLE)
+ * when a Prisma model call wrapped it (Prisma keeps the code and drops the rest).
+ */
+export function appErrorOf(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "UNAVAILABLE") {
+    return new AppError(
+      "UNAVAILABLE",
+      "The system is overloaded: no database connection was free for this request; retry shortly",
+      { retryAfterSeconds },
+    );
   }
+  return null;
+}
+
+type PoolCallback = (error: Error | undefined, client?: unknown, release?: unknown) => void;
+
+/** pg-pool's bare "timeout exceeded when trying to connect" as what it means to a caller. */
+function connectionRefusal(error: Error): Error {
+  if (!/timeout exceeded when trying to connect/.test(error.message)) return error;
+  return new AppError(
+    "UNAVAILABLE",
+    "The system is overloaded: no database connection became free in time; retry shortly",
+    { retryAfterSeconds },
+  );
 }
 
 /**
@@ -223,14 +296,18 @@ function statementName(sql: string, values: unknown[]): string | undefined {
 const pools = shared.pools;
 
 export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
-  const pool = new RoutingPool({
-    ...poolConfigFromUrl(databaseUrl),
-    max: options.poolMax ?? 10,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
-    // A runaway statement must not hold locks forever.
-    statement_timeout: options.statementTimeoutMs ?? 30_000,
-  });
+  const poolMax = options.poolMax ?? 10;
+  const pool = new RoutingPool(
+    {
+      ...poolConfigFromUrl(databaseUrl),
+      max: poolMax,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+      // A runaway statement must not hold locks forever.
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
+    },
+    options.maxWaiting ?? 16 * poolMax,
+  );
   // An idle connection that the server ends (a restart, a dropped test database) is removed from
   // the pool and reported here; the next query opens a new one. Without a listener it would crash
   // the process.
@@ -274,8 +351,9 @@ export function inTransaction(): boolean {
 /**
  * Runs fn in one READ COMMITTED transaction: a command's events, projections and outbox rows
  * commit together or not at all. Everything fn does through `tx` — or through the Db, since the
- * transaction is the async context's — runs on the transaction's connection. Limits: 5 s to get a
- * connection, and the pool's statement timeout per statement.
+ * transaction is the async context's — runs on the transaction's connection. Limits: the pool's
+ * statement timeout per statement, and admission (RoutingPool.checkout): 5 s to get a connection,
+ * behind at most 16 × poolMax waiting callers, else UNAVAILABLE.
  */
 export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const pool = pools.get(db);

@@ -18,6 +18,9 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/** What a 503 (UNAVAILABLE) tells the client to wait before retrying, in seconds (Retry-After). */
+export const retryAfterSeconds = 1;
+
 export type ErrorDetails = Record<string, unknown> & { fields?: Record<string, string> };
 
 export class AppError extends Error {

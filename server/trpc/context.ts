@@ -4,8 +4,9 @@
 import { authenticateApiToken } from "@/server/contexts/identity/api-tokens";
 import { loadPrincipal, type Principal } from "@/server/contexts/identity/principal";
 import { type WebRuntime, webRuntime } from "@/server/runtime";
+import { appErrorOf } from "@/server/shared/db";
 import { newId } from "@/server/shared/ids";
-import type { TrpcContext } from "./init";
+import { type TrpcContext, toTrpcError } from "./init";
 import type { RequestLane } from "./request-lane";
 
 export { requestLane } from "./request-lane";
@@ -28,15 +29,21 @@ export async function createTrpcContext(options: {
   let principal: Principal | null = null;
   let credentialsRejected = false;
   const authorization = options.headers.get("authorization");
-  if (authorization) {
-    const token = authorization.replace(/^Bearer\s+/i, "");
-    principal = await authenticateApiToken({ db, token });
-    credentialsRejected = principal === null;
-  } else if (options.allowSession !== false) {
-    // Loaded when a session is looked at: API-token requests (and tests) never load next-auth.
-    const { auth } = await import("@/server/auth");
-    const session = await auth();
-    if (session?.user?.id) principal = await loadPrincipal(db, session.user.id);
+  try {
+    if (authorization) {
+      const token = authorization.replace(/^Bearer\s+/i, "");
+      principal = await authenticateApiToken({ db, token });
+      credentialsRejected = principal === null;
+    } else if (options.allowSession !== false) {
+      // Loaded when a session is looked at: API-token requests (and tests) never load next-auth.
+      const { auth } = await import("@/server/auth");
+      const session = await auth();
+      if (session?.user?.id) principal = await loadPrincipal(db, session.user.id);
+    }
+  } catch (error) {
+    // An overloaded database answers the sign-in check too: 503, not an internal error.
+    const appError = appErrorOf(error);
+    throw appError ? toTrpcError(appError) : error;
   }
   return { db, log: log.child({ correlationId }), principal, credentialsRejected, correlationId };
 }

@@ -2,10 +2,12 @@
 // written on bad input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticateApiToken, createApiToken } from "@/server/contexts/identity/api-tokens";
+import { createDb, withTransaction } from "@/server/shared/db";
 import { createLogger } from "@/server/shared/logger";
 import { openTestServices, type TestServices } from "@/test/services";
+import { createTrpcContext } from "./context";
 import { type RoleFixture, roleFixture } from "./fixtures";
-import { handleHttpApi } from "./http-api";
+import { handleHttpApi, httpErrorResponse } from "./http-api";
 import type { TrpcContext } from "./init";
 import { openApiDocument } from "./openapi";
 
@@ -121,6 +123,61 @@ describe("POST /api/v1/ventures", () => {
     expect((await request("GET", "/ventures/ven_unknown", founderToken)).status).toBe(404);
     expect((await request("GET", "/nothing-here", founderToken)).status).toBe(404);
     expect((await request("POST", "/ventures/ven_x", founderToken, {})).status).toBe(405);
+  });
+});
+
+describe("an overloaded database", () => {
+  it("answers 503 with Retry-After, names the cause, and writes nothing", async () => {
+    // One connection, held by an open transaction, and no room to wait for it.
+    const busy = createDb(s.databaseUrl, { poolMax: 1, maxWaiting: 0 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let begun!: () => void;
+    const started = new Promise<void>((resolve) => {
+      begun = resolve;
+    });
+    const holder = withTransaction(busy, async (tx) => {
+      await tx.$executeRawUnsafe("SELECT 1");
+      begun();
+      await gate;
+    });
+    await started;
+    const log = createLogger({ name: "test", level: "silent" });
+    try {
+      const before = await ventureCount();
+      const principal = await authenticateApiToken({ db: s.db, token: founderToken });
+      const ctx: TrpcContext = { db: busy, log, principal, correlationId: "cor_http_busy" };
+      const body = JSON.stringify({ portfolioId: f.portfolioId, name: "Busy Co" });
+      const response = await handleHttpApi(
+        new Request("http://test/api/v1/ventures", { method: "POST", body }),
+        "/ventures",
+        ctx,
+      );
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      const json = (await response.json()) as { error: { code: string; message: string } };
+      expect(json.error.code).toBe("UNAVAILABLE");
+      expect(json.error.message).toMatch(/overloaded/);
+      expect(await ventureCount()).toBe(before);
+
+      // The token check of the request itself meets the same pool: 503 too, not an internal error.
+      const refused = await createTrpcContext({
+        headers: new Headers({ authorization: `Bearer ${founderToken}` }),
+        allowSession: false,
+        runtime: { db: busy, readDb: busy, controlDb: busy, log },
+      }).then(
+        () => null,
+        (error: unknown) => httpErrorResponse(error, log),
+      );
+      expect(refused?.status).toBe(503);
+      expect(refused?.headers.get("retry-after")).toBe("1");
+    } finally {
+      release();
+      await holder;
+      await busy.$disconnect();
+    }
   });
 });
 

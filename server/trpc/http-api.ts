@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { z } from "zod";
-import { AppError } from "@/server/shared/errors";
+import { AppError, retryAfterSeconds } from "@/server/shared/errors";
 import { type TrpcContext, zodFields } from "./init";
 import { createCaller } from "./root";
 import { artifactsHttpRoutes } from "./routers/artifacts/http-routes";
@@ -261,7 +261,36 @@ function errorResponse(
   message: string,
   fields?: Record<string, string>,
 ): Response {
-  return Response.json({ error: { code, message, ...(fields ? { fields } : {}) } }, { status });
+  // 503 is overload or a dependency that cannot be confirmed: worth retrying shortly.
+  const headers = status === 503 ? { "retry-after": String(retryAfterSeconds) } : undefined;
+  return Response.json({ error: { code, message, ...(fields ? { fields } : {}) } }, { status, headers });
+}
+
+/**
+ * The response for an error thrown while serving a request: the AppError's status and code (input
+ * errors name their fields), or 500 for anything unexpected, logged with the correlation id.
+ */
+export function httpErrorResponse(error: unknown, log: Pick<TrpcContext["log"], "error">): Response {
+  if (error instanceof AppError) {
+    return errorResponse(error.status, error.code, error.message, error.details.fields);
+  }
+  if (error instanceof TRPCError) {
+    const cause = error.cause;
+    const fields =
+      cause instanceof z.ZodError
+        ? zodFields(cause)
+        : cause instanceof AppError
+          ? cause.details.fields
+          : undefined;
+    const code = cause instanceof AppError ? cause.code : error.code;
+    return errorResponse(getHTTPStatusCodeFromError(error), code, error.message, fields);
+  }
+  log.error({ err: String(error) }, "unexpected error in HTTP API");
+  return errorResponse(
+    500,
+    "INTERNAL",
+    "Internal error; the correlation id is in the x-correlation-id header",
+  );
 }
 
 /** Serializes bigint as a string of digits (money on the wire) and dates as ISO strings. */
@@ -324,22 +353,6 @@ export async function handleHttpApi(request: Request, path: string, ctx: TrpcCon
       headers: { "content-type": "application/json", "x-correlation-id": ctx.correlationId },
     });
   } catch (error) {
-    if (error instanceof TRPCError) {
-      const cause = error.cause;
-      const fields =
-        cause instanceof z.ZodError
-          ? zodFields(cause)
-          : cause instanceof AppError
-            ? cause.details.fields
-            : undefined;
-      const code = cause instanceof AppError ? cause.code : error.code;
-      return errorResponse(getHTTPStatusCodeFromError(error), code, error.message, fields);
-    }
-    ctx.log.error({ err: String(error) }, "unexpected error in HTTP API");
-    return errorResponse(
-      500,
-      "INTERNAL",
-      "Internal error; the correlation id is in the x-correlation-id header",
-    );
+    return httpErrorResponse(error, ctx.log);
   }
 }

@@ -6,7 +6,7 @@ import { ZodError } from "zod";
 import { actorOf, type Principal } from "@/server/contexts/identity/principal";
 import { type Permission, type Role, roleAllows } from "@/server/contexts/identity/roles";
 import { portfolioOfVenture } from "@/server/contexts/orchestration/api";
-import type { Db } from "@/server/shared/db";
+import { appErrorOf, type Db } from "@/server/shared/db";
 import { AppError, type ErrorCode } from "@/server/shared/errors";
 import type { EventActor } from "@/server/shared/events/envelope";
 import type { Logger } from "@/server/shared/logger";
@@ -77,14 +77,18 @@ const t = initTRPC
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** An AppError as the TRPCError of its code, keeping it as the cause. */
+export function toTrpcError(error: AppError): TRPCError {
+  return new TRPCError({ code: trpcCodes[error.code], message: error.message, cause: error });
+}
+
 /** Maps AppError to TRPCError once, for every procedure; input errors name their fields. */
 const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
-    if (cause instanceof AppError) {
-      throw new TRPCError({ code: trpcCodes[cause.code], message: cause.message, cause });
-    }
+    const appError = appErrorOf(cause);
+    if (appError) throw toTrpcError(appError);
     if (result.error.code === "BAD_REQUEST" && cause instanceof ZodError) {
       const fields = zodFields(cause);
       const summary = Object.entries(fields)

@@ -66,9 +66,26 @@ function operation(route: HttpRoute) {
       ["404", "Not found (or not in a portfolio you belong to)"],
       ["409", "Conflict: a concurrent change won, or an idempotency key was reused with other content"],
       ["422", "A business rule refused the request"],
+      [
+        "503",
+        "Overloaded (every database connection busy and the wait queue full) or a dependency cannot be confirmed; nothing was written; retry after the Retry-After header's seconds",
+      ],
     ].map(([status, description]) => [
       status,
-      { description, content: { "application/json": { schema: errorSchema } } },
+      {
+        description,
+        content: { "application/json": { schema: errorSchema } },
+        ...(status === "503"
+          ? {
+              headers: {
+                "Retry-After": {
+                  description: "Seconds to wait before retrying",
+                  schema: { type: "integer" },
+                },
+              },
+            }
+          : {}),
+      },
     ]),
   );
   return {

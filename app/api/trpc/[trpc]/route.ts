@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { retryAfterSeconds } from "@/server/shared/errors";
 import { createTrpcContext, requestLane } from "@/server/trpc/context";
 import { appRouter } from "@/server/trpc/root";
 
@@ -14,6 +15,11 @@ function handler(request: Request) {
         headers: request.headers,
         lane: requestLane(request.method, new URL(request.url).pathname),
       }),
+    // Overload (a full connection queue) and unconfirmable dependencies answer 503: say when to retry.
+    responseMeta: ({ errors }) =>
+      errors.some((error) => error.code === "SERVICE_UNAVAILABLE")
+        ? { headers: new Headers({ "retry-after": String(retryAfterSeconds) }) }
+        : {},
   });
 }
 
