@@ -7,8 +7,9 @@
 // same transactions on the same Db.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { busyDb } from "@/test/busy-db";
 import { openTestServices, type TestServices } from "@/test/services";
-import { createDb, withTransaction } from "./db";
+import { withTransaction } from "./db";
 import { AppError } from "./errors";
 
 let s: TestServices;
@@ -145,28 +146,8 @@ describe("withTransaction", () => {
 });
 
 describe("admission: a database with no free connection", () => {
-  /** A Db of one connection, held by an open transaction until the returned release is called. */
-  async function held(options: { maxWaiting?: number; connectionTimeoutMs?: number }) {
-    const db = createDb(s.databaseUrl, { poolMax: 1, ...options });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let begun!: () => void;
-    const started = new Promise<void>((resolve) => {
-      begun = resolve;
-    });
-    const holder = withTransaction(db, async (tx) => {
-      await tx.$executeRawUnsafe("SELECT 1");
-      begun();
-      await gate;
-    });
-    await started;
-    return { db, release, holder };
-  }
-
   it("queues callers up to maxWaiting and refuses the next at once with UNAVAILABLE, running nothing of it", async () => {
-    const { db, release, holder } = await held({ maxWaiting: 2 });
+    const { db, release, holder } = await busyDb(s.databaseUrl, { maxWaiting: 2 });
     try {
       const queued = [1, 2].map((x) =>
         withTransaction(db, (tx) => tx.$executeRawUnsafe("INSERT INTO db_test_rows VALUES ($1)", 100 + x)),
@@ -197,7 +178,7 @@ describe("admission: a database with no free connection", () => {
   });
 
   it("answers UNAVAILABLE, not a bare pool error, when no connection is free within the timeout", async () => {
-    const { db, release, holder } = await held({ connectionTimeoutMs: 200 });
+    const { db, release, holder } = await busyDb(s.databaseUrl, { connectionTimeoutMs: 200 });
     try {
       const t = performance.now();
       const waited = withTransaction(db, (tx) => tx.$executeRawUnsafe("SELECT 1"));

@@ -169,6 +169,13 @@ function nestedConnection(context: TxContext): pg.PoolClient {
 
 /** The pool Prisma uses: inside withTransaction every query goes to the transaction's connection. */
 class RoutingPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly maxWaiting: number,
+  ) {
+    super(config);
+  }
+
   override query(...args: unknown[]): never {
     const context = transactions.getStore();
     if (context) {
@@ -182,13 +189,6 @@ class RoutingPool extends pg.Pool {
       return undefined as never;
     }
     return (super.query as (...a: unknown[]) => unknown).apply(this, args) as never;
-  }
-
-  constructor(
-    config: pg.PoolConfig,
-    private readonly maxWaiting: number,
-  ) {
-    super(config);
   }
 
   override connect(...args: unknown[]): never {

@@ -2,8 +2,8 @@
 // written on bad input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticateApiToken, createApiToken } from "@/server/contexts/identity/api-tokens";
-import { createDb, withTransaction } from "@/server/shared/db";
 import { createLogger } from "@/server/shared/logger";
+import { busyDb } from "@/test/busy-db";
 import { openTestServices, type TestServices } from "@/test/services";
 import { createTrpcContext } from "./context";
 import { type RoleFixture, roleFixture } from "./fixtures";
@@ -129,21 +129,7 @@ describe("POST /api/v1/ventures", () => {
 describe("an overloaded database", () => {
   it("answers 503 with Retry-After, names the cause, and writes nothing", async () => {
     // One connection, held by an open transaction, and no room to wait for it.
-    const busy = createDb(s.databaseUrl, { poolMax: 1, maxWaiting: 0 });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let begun!: () => void;
-    const started = new Promise<void>((resolve) => {
-      begun = resolve;
-    });
-    const holder = withTransaction(busy, async (tx) => {
-      await tx.$executeRawUnsafe("SELECT 1");
-      begun();
-      await gate;
-    });
-    await started;
+    const { db: busy, release, holder } = await busyDb(s.databaseUrl, { maxWaiting: 0 });
     const log = createLogger({ name: "test", level: "silent" });
     try {
       const before = await ventureCount();
