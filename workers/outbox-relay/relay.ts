@@ -54,15 +54,13 @@ export async function startOutboxRelay(
 
   const publishOnce = async (): Promise<number> =>
     withTransaction(db, async (tx) => {
-      // One publisher at a time, so the cursor moves in order.
-      const [lock] = await tx.$queryRawUnsafe<Array<{ ok: boolean }>>(
-        "SELECT pg_try_advisory_xact_lock(7140112) AS ok",
-      );
-      if (!lock?.ok) return 0;
+      // One publisher at a time, so the cursor moves in order: a publisher that does not get the
+      // lock reads no cursor and publishes nothing (lock and cursor in one round trip).
       const [cursor] = await tx.$queryRawUnsafe<Array<{ sequence: bigint }>>(
-        "SELECT sequence FROM relay_cursors WHERE name = 'jetstream' FOR UPDATE",
+        "SELECT sequence FROM relay_cursors WHERE name = 'jetstream' AND pg_try_advisory_xact_lock(7140112) FOR UPDATE",
       );
-      const events = await readEvents(tx, { afterSequence: Number(cursor?.sequence ?? 0), limit: batchSize });
+      if (!cursor) return 0;
+      const events = await readEvents(tx, { afterSequence: Number(cursor.sequence), limit: batchSize });
       if (events.length === 0) return 0;
       await Promise.all(
         events.flatMap((event) => {
@@ -83,7 +81,20 @@ export async function startOutboxRelay(
       return events.length;
     });
 
-  const drainOnce = async (): Promise<"full" | "some" | "none"> => {
+  // Whether anything waits to be sealed or published: one cheap read, so a poll that finds
+  // nothing costs one statement instead of a seal and a publish transaction (a busy relay polls
+  // every busyPollMs, and those empty rounds took CPU from the commands and delayed the next one).
+  const hasWork = async (): Promise<boolean> => {
+    const [row] = await db.$queryRawUnsafe<Array<{ work: boolean }>>(
+      `SELECT EXISTS (SELECT 1 FROM outbox)
+           OR (SELECT sequence FROM chain_head WHERE id = 1)
+              > (SELECT sequence FROM relay_cursors WHERE name = 'jetstream') AS work`,
+    );
+    return row?.work !== false;
+  };
+
+  const drainOnce = async (checkFirst: boolean): Promise<"full" | "some" | "none"> => {
+    if (checkFirst && !(await hasWork())) return "none";
     const sealed = await sealEvents(db, sealBatch);
     stats.sealed += sealed;
     const published = await publishOnce();
@@ -117,10 +128,12 @@ export async function startOutboxRelay(
         wake = null;
       }
       if (stopped) break;
+      // Woken by a notification (or a full round before): there is work; a timer: look first.
+      const polled = !pending;
       // Cleared before draining, so a notification that arrives during the drain is not lost.
       pending = false;
       try {
-        const drained = await drainOnce();
+        const drained = await drainOnce(polled);
         failures = 0;
         if (drained === "full") {
           pending = true;
