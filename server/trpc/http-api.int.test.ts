@@ -1,5 +1,6 @@
 // The HTTP API (/api/v1) over the real database: status codes, field-named errors, nothing
 // written on bad input.
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticateApiToken, createApiToken } from "@/server/contexts/identity/api-tokens";
 import { createLogger } from "@/server/shared/logger";
@@ -8,8 +9,9 @@ import { openTestServices, type TestServices } from "@/test/services";
 import { createTrpcContext } from "./context";
 import { type RoleFixture, roleFixture } from "./fixtures";
 import { handleHttpApi, httpErrorResponse } from "./http-api";
-import type { TrpcContext } from "./init";
+import { type TrpcContext, trpcResponseMeta } from "./init";
 import { openApiDocument } from "./openapi";
+import { appRouter } from "./root";
 
 let s: TestServices;
 let f: RoleFixture;
@@ -159,6 +161,19 @@ describe("an overloaded database", () => {
       );
       expect(refused?.status).toBe(503);
       expect(refused?.headers.get("retry-after")).toBe("1");
+
+      // tRPC, as the web UI calls it (a Prisma query, whose wrapped refusal is recovered): 503 too.
+      const input = encodeURIComponent(JSON.stringify({ json: { portfolioId: f.portfolioId } }));
+      const trpc = await fetchRequestHandler({
+        endpoint: "/api/trpc",
+        req: new Request(`http://test/api/trpc/orchestration.listVentures?input=${input}`),
+        router: appRouter,
+        createContext: () => ({ db: busy, log, principal, correlationId: "cor_trpc_busy" }),
+        responseMeta: trpcResponseMeta,
+      });
+      expect(trpc.status).toBe(503);
+      expect(trpc.headers.get("retry-after")).toBe("1");
+      expect(await trpc.text()).toMatch(/"appCode":"UNAVAILABLE"/);
     } finally {
       release();
       await holder;

@@ -7,7 +7,7 @@ import { actorOf, type Principal } from "@/server/contexts/identity/principal";
 import { type Permission, type Role, roleAllows } from "@/server/contexts/identity/roles";
 import { portfolioOfVenture } from "@/server/contexts/orchestration/api";
 import { appErrorOf, type Db } from "@/server/shared/db";
-import { AppError, type ErrorCode } from "@/server/shared/errors";
+import { AppError, type ErrorCode, retryAfterSeconds } from "@/server/shared/errors";
 import type { EventActor } from "@/server/shared/events/envelope";
 import type { Logger } from "@/server/shared/logger";
 
@@ -76,6 +76,16 @@ const t = initTRPC
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * Headers for a tRPC HTTP response (the fetch adapter's responseMeta): a 503 (overload, or a
+ * dependency that cannot be confirmed) says when to retry, as the HTTP API does.
+ */
+export function trpcResponseMeta({ errors }: { errors: readonly TRPCError[] }): { headers?: Headers } {
+  return errors.some((error) => error.code === "SERVICE_UNAVAILABLE")
+    ? { headers: new Headers({ "retry-after": String(retryAfterSeconds) }) }
+    : {};
+}
 
 /** An AppError as the TRPCError of its code, keeping it as the cause. */
 export function toTrpcError(error: AppError): TRPCError {

@@ -1,6 +1,6 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { retryAfterSeconds } from "@/server/shared/errors";
 import { createTrpcContext, requestLane } from "@/server/trpc/context";
+import { trpcResponseMeta } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";
 
 export const dynamic = "force-dynamic";
@@ -16,10 +16,7 @@ function handler(request: Request) {
         lane: requestLane(request.method, new URL(request.url).pathname),
       }),
     // Overload (a full connection queue) and unconfirmable dependencies answer 503: say when to retry.
-    responseMeta: ({ errors }) =>
-      errors.some((error) => error.code === "SERVICE_UNAVAILABLE")
-        ? { headers: new Headers({ "retry-after": String(retryAfterSeconds) }) }
-        : {},
+    responseMeta: trpcResponseMeta,
   });
 }
 
