@@ -8,7 +8,7 @@ import { type ChainRow, ChainVerifier } from "@/server/shared/events/chain";
 import { appendEvents, type CommandContext, type NewEvent, sealEvents } from "@/server/shared/events/store";
 import { verifyEventLog } from "@/server/shared/events/verify";
 import { newId } from "@/server/shared/ids";
-import { type Bench, percentile, round, scratchDatabase } from "./lib";
+import { type Bench, percentile, round, scratchDatabase, startSealer } from "./lib";
 
 const ctx: CommandContext = { actor: { type: "system", id: "bench" }, correlationId: "cor_bench" };
 
@@ -50,38 +50,6 @@ async function runConcurrently(
   return latencies.sort((a, b) => a - b);
 }
 
-/**
- * Runs the sealer in a loop, as the relay does, until stopped and nothing is left. Like the busy
- * relay it clears `outbox_wake.listening`, so appends skip the commit-serialising notification.
- */
-function sealerLoop(db: ReturnType<typeof createDb>) {
-  const sealBatch = 2_000;
-  const busyPollMs = 3;
-  let stop = false;
-  let sealed = 0;
-  const done = (async () => {
-    await db.$executeRawUnsafe("UPDATE outbox_wake SET listening = false WHERE id = 1");
-    for (;;) {
-      const n = await sealEvents(db, sealBatch);
-      sealed += n;
-      if (n === 0 && stop) {
-        await db.$executeRawUnsafe("UPDATE outbox_wake SET listening = true WHERE id = 1");
-        return;
-      }
-      // The relay's pacing (workers/outbox-relay): straight on after a full batch, otherwise its
-      // busy poll interval.
-      if (n < sealBatch) await new Promise((r) => setTimeout(r, busyPollMs));
-    }
-  })();
-  return {
-    async finish() {
-      stop = true;
-      await done;
-      return sealed;
-    },
-  };
-}
-
 const bench: Bench = {
   name: "events",
   async run() {
@@ -101,11 +69,11 @@ const bench: Bench = {
       // command that also updates projections does.
       const singleCount = 6_000;
       const single = async (job: () => Promise<unknown>) => {
-        const sealer = sealerLoop(db);
+        const sealer = startSealer(db);
         const started = performance.now();
         const latencies = await runConcurrently(singleCount, 16, () => job().then(() => {}));
         const appendRate = singleCount / ((performance.now() - started) / 1000);
-        const sealed = await sealer.finish();
+        const sealed = await sealer.stop();
         const rate = singleCount / ((performance.now() - started) / 1000);
         if (sealed !== singleCount) throw new Error(`sealed ${sealed} of ${singleCount}`);
         return { latencies, appendRate, rate };
@@ -115,14 +83,14 @@ const bench: Bench = {
 
       const batches = 400;
       const batchSize = 100;
-      const sealer = sealerLoop(db);
+      const sealer = startSealer(db);
       let started = performance.now();
       await runConcurrently(batches, 4, () =>
         withTransaction(db, (tx) => appendEvents(tx, ctx, Array.from({ length: batchSize }, event))).then(
           () => {},
         ),
       );
-      const sealed = await sealer.finish();
+      const sealed = await sealer.stop();
       const batchedRate = (batches * batchSize) / ((performance.now() - started) / 1000);
       if (sealed !== batches * batchSize) throw new Error(`sealed ${sealed} of ${batches * batchSize}`);
 

@@ -21,7 +21,7 @@ import { createIntent } from "@/server/contexts/treasury/intents/create-intent";
 import { fundVenture } from "@/server/contexts/treasury/intents/testing";
 import { createDb, type Db } from "@/server/shared/db";
 import { sealEvents } from "@/server/shared/events/store";
-import { type Bench, type BenchResult, percentile, round, scratchDatabase } from "./lib";
+import { type Bench, type BenchResult, percentile, round, scratchDatabase, startSealer } from "./lib";
 
 const seconds = Number(process.env.INTENTS_BENCH_SECONDS ?? 20);
 const offeredRate = Number(process.env.INTENTS_BENCH_RATE ?? 1_000);
@@ -107,32 +107,6 @@ export async function createOneIntent(world: IntentWorld): Promise<string> {
     },
   });
   return view.status;
-}
-
-/** Seals committed events in the background, as the outbox relay does, until stopped. */
-export function startSealer(db: Db): { stop(): Promise<number> } {
-  let running = true;
-  let sealed = 0;
-  const loop = (async () => {
-    while (running) {
-      const n = await sealEvents(db, 5_000).catch(() => 0);
-      sealed += n;
-      if (n === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    // Drain what is left, so the figure covers sealing too.
-    for (;;) {
-      const n = await sealEvents(db, 20_000);
-      sealed += n;
-      if (n === 0) break;
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return sealed;
-    },
-  };
 }
 
 /**

@@ -23,15 +23,8 @@ import { sealEvents } from "@/server/shared/events/store";
 import { createLogger } from "@/server/shared/logger";
 import { createCaller } from "@/server/trpc/root";
 import { seed } from "./dashboard.bench";
-import {
-  createOneIntent,
-  describeMix,
-  type IntentWorld,
-  loadAverage,
-  openLoop,
-  startSealer,
-} from "./intents.bench";
-import { type Bench, type BenchResult, percentile, round, scratchDatabase } from "./lib";
+import { createOneIntent, describeMix, type IntentWorld, loadAverage, openLoop } from "./intents.bench";
+import { type Bench, type BenchResult, percentile, round, scratchDatabase, startSealer } from "./lib";
 
 const durationArg = process.argv.find((a) => a.startsWith("--duration="))?.split("=")[1];
 const durationS = Number(durationArg ?? process.env.LOAD_BENCH_SECONDS ?? 60);
@@ -148,9 +141,12 @@ const bench: Bench = {
         ventureIds: ventures.map((v) => v.id),
         requester: { kind: "user", userId, portfolioId, portfolioRole: "founder" },
       };
-      // Warm-up: compiles the policy, opens expense accounts, plans the dashboard's queries.
-      for (let i = 0; i < world.ventureIds.length * 2; i++) await createOneIntent(world);
-      for (const [, call] of procedures) await call();
+      // Warm-up, as a server that has been running is warm: compiles the policy, opens expense
+      // accounts, opens every connection of both pools and plans the dashboard's queries on each.
+      for (let i = 0; i < world.ventureIds.length * 2; i += poolMax) {
+        await Promise.all(Array.from({ length: poolMax }, () => createOneIntent(world)));
+      }
+      for (let i = 0; i < 3; i++) await Promise.all(procedures.map(([, call]) => call()));
       await sealEvents(db, 100_000);
 
       const loadBefore = loadAverage();

@@ -127,6 +127,38 @@ describe("default deny and forbid-wins", () => {
     expect(decideMoneyIntent(intent({ category: "saas" }, { policy })).outcome).toBe("approve");
   });
 
+  it("decides several actions in one call exactly as one call each: shared copies and a condition on the action", () => {
+    const saved = { ...planCosts };
+    planCosts.preparseMicrosPerPolicy = 0; // the combined set from the first call
+    try {
+      // test.stop's condition does not read the action (one copy stands for all three actions);
+      // test.big-needs-approval's does (a copy per action, and only spend_without_approval's holds).
+      const policy = compiled(
+        "treasury",
+        `@id("test.allow") permit (principal, action in Action::"spend", resource);
+         @id("test.stop") forbid (principal, action in Action::"spend", resource) when { context.category == "ads" };
+         @id("test.big-needs-approval") forbid (principal, action in Action::"spend", resource)
+           when { action == Action::"spend_without_approval" && context.amountMinor > 1000 };`,
+      );
+      const spend = ["spend", "spend_with_single_approval", "spend_without_approval"] as const;
+      for (const [amount, category, expected] of [
+        [500, "saas", ["allow", "allow", "allow"]],
+        [5_000, "saas", ["allow", "allow", "deny"]],
+        [5_000, "ads", ["deny", "deny", "deny"]],
+      ] as const) {
+        const request = {
+          ...spendRequest(policy, amount),
+          context: { ...spendRequest(policy, amount).context, category },
+        };
+        const combined = decideActions(request, spend);
+        expect(combined.map((d) => d.decision)).toEqual(expected);
+        expect(combined).toEqual(spend.map((action) => decide({ ...request, action })));
+      }
+    } finally {
+      Object.assign(planCosts, saved);
+    }
+  });
+
   it("denies when a policy fails to evaluate, where Cedar alone would skip the forbid and allow", () => {
     // Multiplying a large amount overflows a 64-bit Long: an evaluation error in the forbid.
     const policy = compiled(

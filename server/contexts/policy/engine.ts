@@ -507,9 +507,10 @@ export function defectivePolicySet(
 //   exceeded that cost (ski rental: never more than twice the better choice made in hindsight).
 // - One call for several actions. A money intent is decided for three actions. Each policy is
 //   copied once per action its action scope covers, as a forbid with the same principal and resource
-//   scope and the condition with `action` replaced by that action's literal. With only forbids, Cedar
-//   reports every satisfied copy, so one call yields, per action, exactly which policies were
-//   satisfied, and the decision per action follows from Cedar's rules (any satisfied forbid → deny
+//   scope and the condition with `action` replaced by that action's literal; actions whose copies
+//   come out identical (a condition that does not read `action`, the usual case) share one copy,
+//   which stands for each of them. With only forbids, Cedar reports every satisfied copy, so one
+//   call yields, per action, exactly which policies were satisfied, and the decision per action follows from Cedar's rules (any satisfied forbid → deny
 //   naming all of them; else any satisfied permit → allow naming all of them; else default deny).
 //   Errors are the exception: when the combined call reports any error, or cannot be made, the
 //   actions are decided one call each, so the errors reported are Cedar's own for each action.
@@ -556,7 +557,8 @@ type Plan = {
   rank: Map<string, number>;
   own: Family;
   /** Per-action copies for one call over several actions; built on demand, null when not possible. */
-  combined: Map<string, { family: Family | null; hits: number; actionOf: number[]; policyOf: number[] }>;
+  /** Per combined set: for each copy, the actions (indexes into the call's) and the policy it stands for. */
+  combined: Map<string, { family: Family | null; hits: number; actionsOf: number[][]; policyOf: number[] }>;
 };
 
 const plans = new WeakMap<CompiledPolicySet, Plan>();
@@ -1010,7 +1012,7 @@ function combinedFor(policy: CompiledPolicySet, plan: Plan, actions: readonly Po
   const entry = {
     family: null as Family | null,
     hits: 0,
-    actionOf: [] as number[],
+    actionsOf: [] as number[][],
     policyOf: [] as number[],
   };
   plan.combined.set(key, entry);
@@ -1027,6 +1029,8 @@ function combinedFor(policy: CompiledPolicySet, plan: Plan, actions: readonly Po
     plan.policies.forEach((p, policyIndex) => {
       const json = policyToJson(policy.sources[p.id]!);
       invariant(json.type === "success", `compiled policy ${p.id} converts to JSON`);
+      // This policy's copies by their conditions' text: identical copies are one.
+      const copies = new Map<string, number>();
       actions.forEach((action, actionIndex) => {
         const actionUid = uidKey("Action", action);
         if (!scopeMatches(p.action, actionUid, "Action", up.get(actionUid) ?? new Set())) return;
@@ -1034,9 +1038,15 @@ function combinedFor(policy: CompiledPolicySet, plan: Plan, actions: readonly Po
           ...clause,
           body: withActionLiteral(clause.body, action),
         })) as PolicyJson["conditions"];
-        if (JSON.stringify(conditions).includes('"Var":"action"'))
-          throw new Error("action left in a condition");
+        const text = JSON.stringify(conditions);
+        if (text.includes('"Var":"action"')) throw new Error("action left in a condition");
+        const same = copies.get(text);
+        if (same !== undefined) {
+          entry.actionsOf[same]!.push(actionIndex);
+          return;
+        }
         const id = `c${members.length}`;
+        copies.set(text, members.length);
         sources[id] = {
           effect: "forbid",
           principal: json.json.principal,
@@ -1045,7 +1055,7 @@ function combinedFor(policy: CompiledPolicySet, plan: Plan, actions: readonly Po
           conditions,
         };
         members.push({ id, principal: p.principal, resource: p.resource, action: null });
-        entry.actionOf.push(actionIndex);
+        entry.actionsOf.push([actionIndex]);
         entry.policyOf.push(policyIndex);
       });
     });
@@ -1093,8 +1103,10 @@ export function decideActions(
   for (const id of answer.response.diagnostics.reason) {
     const index = Number(id.slice(1));
     const original = plan.policies[combined.policyOf[index]!]!;
-    const bucket = satisfied[combined.actionOf[index]!]!;
-    (original.effect === "forbid" ? bucket.forbids : bucket.permits).push(original.id);
+    for (const actionIndex of combined.actionsOf[index]!) {
+      const bucket = satisfied[actionIndex]!;
+      (original.effect === "forbid" ? bucket.forbids : bucket.permits).push(original.id);
+    }
   }
   return actions.map((action, i) => {
     const { permits, forbids } = satisfied[i]!;
