@@ -232,16 +232,24 @@ class RoutingPool extends pg.Pool {
     });
   }
 
-  async direct<T>(sql: string, values: unknown[]): Promise<pg.QueryResult & { rows: T[] }> {
-    const config = {
-      name: statementName(sql, values),
-      text: sql,
-      values: values.map(toPgValue),
-      types: prismaRawTypes,
-    };
+  // Not async, nor the proxy's raw methods below: every query goes through here, and each async
+  // layer costs promises (and their AsyncLocalStorage hooks) on every statement.
+  direct<T>(sql: string, values: unknown[]): Promise<pg.QueryResult & { rows: T[] }> {
+    let config: pg.QueryConfig;
+    try {
+      config = {
+        name: statementName(sql, values),
+        text: sql,
+        values: values.map(toPgValue),
+        types: prismaRawTypes,
+      };
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const context = transactions.getStore();
-    const result = context ? await txQuery(context, config) : await super.query(config);
-    return result as pg.QueryResult & { rows: T[] };
+    return (context ? txQuery(context, config) : super.query(config)) as Promise<
+      pg.QueryResult & { rows: T[] }
+    >;
   }
 }
 
@@ -326,10 +334,12 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const db = new Proxy(client, {
     get(target, property, receiver) {
       if (property === "$queryRawUnsafe") {
-        return async <T>(sql: string, ...values: unknown[]) => (await pool.direct<T>(sql, values)).rows;
+        return <T>(sql: string, ...values: unknown[]) =>
+          pool.direct<T>(sql, values).then((result) => result.rows);
       }
       if (property === "$executeRawUnsafe") {
-        return async (sql: string, ...values: unknown[]) => (await pool.direct(sql, values)).rowCount ?? 0;
+        return (sql: string, ...values: unknown[]) =>
+          pool.direct(sql, values).then((result) => result.rowCount ?? 0);
       }
       if (property === "$transaction") {
         return () => {

@@ -22,6 +22,11 @@ export type PostedEntry = {
  * field; nothing is written. The caller appends the event that records the entry (see record.ts).
  */
 export async function postEntry(tx: LedgerTx, entry: EntryInput): Promise<PostedEntry> {
+  // A transfer (two postings, no reversal), most calls: straight to its statement.
+  if (entry.reversalOf == null && entry.postings?.length === 2) {
+    assertValidEntries([entry], "entry");
+    return postTransfer(tx, entry);
+  }
   const [posted] = await postEntriesChecked(tx, [entry], "entry");
   return posted!;
 }
@@ -135,12 +140,12 @@ async function postEntriesChecked(
  * the refusal). Parameters it does not need are left out of the statement, so a plain transfer
  * sends five.
  */
-async function postTransfer(tx: LedgerTx, entry: EntryInput): Promise<PostedEntry> {
+function postTransfer(tx: LedgerTx, entry: EntryInput): Promise<PostedEntry> {
   const [first, second] = entry.postings as [PostingInput, PostingInput];
   const memo = entry.memo ?? null;
   const reversalOf = entry.reversalOf ?? null;
   const plain = memo === null && reversalOf === null;
-  const [row] = await runLedgerSql<{ posted: [string, string] }>(
+  return runLedgerSql<{ posted: [string, string] }>(
     tx,
     plain
       ? "SELECT ledger_post_entry($1, NULL, NULL, $2, $3::bigint, $4, $5::bigint) AS posted"
@@ -157,16 +162,17 @@ async function postTransfer(tx: LedgerTx, entry: EntryInput): Promise<PostedEntr
       posting: (ordinal) => `postings[${ordinal - 1}].accountId`,
       entry: () => "",
     },
-  );
-  const [portfolioId, currency] = row!.posted as [string, Currency];
-  return {
-    entryId: entry.id,
-    portfolioId,
-    memo,
-    reversalOf,
-    holdId: null,
-    postings: entry.postings.map((p) => ({ accountId: p.accountId, currency, amountMinor: p.amountMinor })),
-  };
+  ).then(([row]) => {
+    const [portfolioId, currency] = row!.posted as [string, Currency];
+    return {
+      entryId: entry.id,
+      portfolioId,
+      memo,
+      reversalOf,
+      holdId: null,
+      postings: entry.postings.map((p) => ({ accountId: p.accountId, currency, amountMinor: p.amountMinor })),
+    };
+  });
 }
 
 /** The postings of existing entries and whether each has been reversed already. */

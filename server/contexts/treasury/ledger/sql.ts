@@ -16,17 +16,22 @@ export interface LedgerTx {
 }
 
 /** Runs one statement and maps a refusal to an AppError; `locate` names input fields. */
-export async function runLedgerSql<T>(
+export function runLedgerSql<T>(
   tx: LedgerTx,
   sql: string,
   params: unknown[],
   locate: RefusalLocator = {},
 ): Promise<T[]> {
+  // One promise rather than an async function's layers: this runs on every ledger write.
+  let pending: PromiseLike<T[]>;
   try {
-    return await tx.$queryRawUnsafe<T[]>(sql, ...params);
+    pending = tx.$queryRawUnsafe<T[]>(sql, ...params);
   } catch (error) {
-    throw toLedgerError(error, locate);
+    return Promise.reject(toLedgerError(error, locate));
   }
+  return Promise.resolve(pending).then(undefined, (error: unknown) => {
+    throw toLedgerError(error, locate);
+  });
 }
 
 /** Maps refusals that point into the caller's input to the input's field names. */
