@@ -69,7 +69,7 @@ const bench: Bench = {
       // command that also updates projections does.
       const singleCount = 6_000;
       const single = async (job: () => Promise<unknown>) => {
-        const sealer = startSealer(db);
+        const sealer = startSealer(database.url);
         const started = performance.now();
         const latencies = await runConcurrently(singleCount, 16, () => job().then(() => {}));
         const appendRate = singleCount / ((performance.now() - started) / 1000);
@@ -83,7 +83,7 @@ const bench: Bench = {
 
       const batches = 400;
       const batchSize = 100;
-      const sealer = startSealer(db);
+      const sealer = startSealer(database.url);
       let started = performance.now();
       await runConcurrently(batches, 4, () =>
         withTransaction(db, (tx) => appendEvents(tx, ctx, Array.from({ length: batchSize }, event))).then(

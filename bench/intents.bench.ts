@@ -285,7 +285,7 @@ const bench: Bench = {
 
       const result: BenchResult = {};
       const loadBefore = loadAverage();
-      let sealer = startSealer(db);
+      let sealer = startSealer(database.url);
       const cpuBefore = await cpuNow(db);
       const closed = await closedLoop(seconds, concurrency, () => createOneIntent(world));
       const cpu = cpuPerOp(cpuBefore, await cpuNow(db), closed.latencies.length);
@@ -301,7 +301,7 @@ const bench: Bench = {
         note: `createIntent end to end (policy, hold, 3 events, intent row; one transaction), ${concurrency} in flight, pool ${poolMax}, ${ventureCount} ventures, default treasury policy, ${seconds} s, sealer running (${sealed} events sealed); ${cpu} (sealer included); mix: ${describeMix(closed.tally)}; load average ${loadBefore} → ${loadAverage()}; target ≥ 1,500/s; p50/p99 ms`,
       };
 
-      sealer = startSealer(db);
+      sealer = startSealer(database.url);
       const open = await openLoop(seconds, offeredRate, () => createOneIntent(world));
       sealed = await sealer.stop();
       progress(

@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import type { Db } from "@/server/shared/db";
+import { createDb } from "@/server/shared/db";
 import { sealEvents } from "@/server/shared/events/store";
 import { adminUrl, baseDatabaseUrl } from "@/test/urls";
 
@@ -59,12 +59,14 @@ export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<
 
 /**
  * Seals committed events in the background as the busy outbox relay does (workers/outbox-relay):
- * batches of 2,000, straight on after a full batch, otherwise every 3 ms. Like the busy relay it
- * clears `outbox_wake.listening`, so appends skip the notification, which would serialise every
- * commit behind a database-wide lock (ADR 0005); it sets it back when stopped. `stop` drains what
- * is left, so a figure covers sealing too, and returns how many events were sealed.
+ * on a connection of its own, as the relay is a process of its own, in batches of 2,000, straight
+ * on after a full batch, otherwise every 3 ms. Like the busy relay it clears
+ * `outbox_wake.listening`, so appends skip the notification, which would serialise every commit
+ * behind a database-wide lock (ADR 0005); it sets it back when stopped. `stop` drains what is left,
+ * so a figure covers sealing too, and returns how many events were sealed.
  */
-export function startSealer(db: Db): { stop(): Promise<number> } {
+export function startSealer(databaseUrl: string): { stop(): Promise<number> } {
+  const db = createDb(databaseUrl, { poolMax: 1 });
   const sealBatch = 2_000;
   const busyPollMs = 3;
   let stopping = false;
@@ -72,15 +74,18 @@ export function startSealer(db: Db): { stop(): Promise<number> } {
   const setListening = (value: boolean) =>
     db.$executeRawUnsafe("UPDATE outbox_wake SET listening = $1 WHERE id = 1", value);
   const done = (async () => {
-    await setListening(false);
-    for (;;) {
-      // A refusal (admission control on an overloaded pool) is retried, as the relay does.
-      const n = await sealEvents(db, sealBatch).catch(() => -1);
-      if (n > 0) sealed += n;
-      if (n === 0 && stopping) break;
-      if (n < sealBatch) await new Promise((resolve) => setTimeout(resolve, n < 0 ? 50 : busyPollMs));
+    try {
+      await setListening(false);
+      for (;;) {
+        const n = await sealEvents(db, sealBatch);
+        sealed += n;
+        if (n === 0 && stopping) break;
+        if (n < sealBatch) await new Promise((resolve) => setTimeout(resolve, busyPollMs));
+      }
+      await setListening(true);
+    } finally {
+      await db.$disconnect();
     }
-    await setListening(true);
   })();
   return {
     async stop() {
