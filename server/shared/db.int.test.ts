@@ -9,7 +9,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { busyDb } from "@/test/busy-db";
 import { openTestServices, type TestServices } from "@/test/services";
-import { withTransaction } from "./db";
+import { commitWithNextStatement, withTransaction } from "./db";
 import { AppError } from "./errors";
 
 let s: TestServices;
@@ -142,6 +142,94 @@ describe("withTransaction", () => {
     expect(await withTransaction(s.db, (tx) => tx.$queryRawUnsafe("SELECT $1::int AS x", 5))).toEqual([
       { x: 5 },
     ]);
+  });
+});
+
+describe("a last statement that carries the COMMIT (commitWithNextStatement)", () => {
+  const idleInTransaction = async () => {
+    const [open] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    );
+    return open!.n;
+  };
+
+  it("commits with the statement: another session sees both rows before withTransaction returns, and nothing more can be sent", async () => {
+    await s.db.$executeRawUnsafe("TRUNCATE db_test_rows");
+    const admin = new pg.Client({ connectionString: s.databaseUrl });
+    await admin.connect();
+    try {
+      const seen = await withTransaction(s.db, async (tx) => {
+        await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 31);
+        commitWithNextStatement();
+        const [row] = await tx.$queryRawUnsafe<Array<{ x: number }>>(
+          "INSERT INTO db_test_rows (x) VALUES ($1) RETURNING x",
+          32,
+        );
+        expect(row!.x).toBe(32);
+        // Committed already: a second session sees both rows while this function still runs.
+        const outside = await admin.query("SELECT x FROM db_test_rows ORDER BY x");
+        await expect(tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 33)).rejects.toThrow(
+          /after its transaction committed/,
+        );
+        return outside.rows.map((r: { x: number }) => r.x);
+      });
+      expect(seen).toEqual([31, 32]);
+    } finally {
+      await admin.end();
+    }
+    expect(await storedRows()).toEqual([31, 32]);
+    expect(await idleInTransaction()).toBe(0n);
+  });
+
+  it("rolls everything back when the statement that carries the COMMIT fails", async () => {
+    await s.db.$executeRawUnsafe("TRUNCATE db_test_rows");
+    await expect(
+      withTransaction(s.db, async (tx) => {
+        await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 41);
+        commitWithNextStatement();
+        await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", null);
+      }),
+    ).rejects.toThrow(/null value|not-null/);
+    expect(await storedRows()).toEqual([]);
+    expect(await idleInTransaction()).toBe(0n);
+    // The connection is fine afterwards.
+    expect(await withTransaction(s.db, (tx) => tx.$queryRawUnsafe("SELECT $1::int AS x", 7))).toEqual([
+      { x: 7 },
+    ]);
+  });
+
+  it("fails with the COMMIT's own error when the commit is refused (a deferred constraint), writing nothing", async () => {
+    await s.db.$executeRawUnsafe("TRUNCATE db_test_rows");
+    await s.db.$executeRawUnsafe(
+      `CREATE TABLE IF NOT EXISTS db_test_deferred (x int PRIMARY KEY, parent int REFERENCES db_test_deferred (x) DEFERRABLE INITIALLY DEFERRED)`,
+    );
+    await expect(
+      withTransaction(s.db, async (tx) => {
+        await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 51);
+        commitWithNextStatement();
+        // Passes now, refused at COMMIT: parent 999 does not exist.
+        await tx.$executeRawUnsafe("INSERT INTO db_test_deferred (x, parent) VALUES ($1, $2)", 1, 999);
+      }),
+    ).rejects.toThrow(/foreign key/);
+    expect(await storedRows()).toEqual([]);
+    expect(await s.db.$queryRawUnsafe("SELECT x FROM db_test_deferred")).toEqual([]);
+    expect(await idleInTransaction()).toBe(0n);
+  });
+
+  it("is ignored inside a nested withTransaction and on a first statement: withTransaction commits as usual", async () => {
+    await s.db.$executeRawUnsafe("TRUNCATE db_test_rows");
+    await withTransaction(s.db, async (tx) => {
+      commitWithNextStatement(); // the first statement carries the BEGIN instead
+      await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 61);
+      await withTransaction(s.db, async (inner) => {
+        commitWithNextStatement();
+        await inner.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 62);
+      });
+      // Still in the transaction: this statement joins it.
+      await tx.$executeRawUnsafe("INSERT INTO db_test_rows (x) VALUES ($1)", 63);
+    });
+    expect(await storedRows()).toEqual([61, 62, 63]);
   });
 });
 

@@ -33,8 +33,19 @@ export type DbOptions = {
   maxWaiting?: number;
 };
 
-/** A transaction of withTransaction: its connection, and whether BEGIN has gone out yet. */
-type TxContext = { connection: pg.PoolClient; savepoints: number; begun: boolean };
+/**
+ * A transaction of withTransaction: its connection, whether BEGIN has gone out yet, how deep the
+ * nested (savepoint) calls are, and whether the next statement is to carry the COMMIT (see
+ * commitWithNextStatement) or already did.
+ */
+type TxContext = {
+  connection: pg.PoolClient;
+  savepoints: number;
+  begun: boolean;
+  depth: number;
+  commitNext: boolean;
+  committed: boolean;
+};
 
 /**
  * The transaction context and the Db → pool map are process-wide, not per copy of this module:
@@ -101,7 +112,41 @@ class BeginThenQuery extends pg.Query {
   }
 }
 
+/**
+ * A statement that carries the transaction's COMMIT behind it, in the same write and under the
+ * same Sync: the transaction's last round trip is the statement's own. If the statement fails,
+ * the server skips the COMMIT (it discards messages up to the Sync) and the transaction is rolled
+ * back as usual; if the COMMIT fails (a deferred constraint), the pair fails with its error.
+ */
+class QueryThenCommit extends pg.Query {
+  _getRows(connection: unknown, rows?: number): void {
+    const wire = connection as {
+      parse(query: { text: string; name: string; types: unknown[] }): void;
+      bind(config: { portal: string; statement: string; values: unknown[] }): void;
+      execute(config: { portal: string; rows?: number }): void;
+      sync(): void;
+    };
+    wire.execute({ portal: (this as unknown as { portal: string }).portal, rows });
+    wire.parse({ text: "COMMIT", name: "", types: [] });
+    wire.bind({ portal: "", statement: "", values: [] });
+    wire.execute({ portal: "" });
+    wire.sync();
+  }
+}
+
 type QueryResults = pg.QueryResult | pg.QueryResult[];
+
+/**
+ * Marks the transaction this runs in so that its next statement carries the COMMIT (one round trip
+ * fewer), for a command whose last statement is known: nothing may be sent after it, and once it
+ * succeeds the command's work is committed whatever the function does next. Inside a
+ * nested withTransaction, or where the statement cannot carry it (the first statement, or one
+ * without parameters), it does nothing and withTransaction commits as usual.
+ */
+export function commitWithNextStatement(): void {
+  const context = transactions.getStore();
+  if (context && context.depth === 0) context.commitNext = true;
+}
 
 /**
  * Sends a statement of the transaction on its connection. The first statement takes the BEGIN
@@ -116,6 +161,26 @@ function txQuery(
   const connection = context.connection as unknown as {
     query(config: unknown, values?: unknown): Promise<QueryResults>;
   };
+  if (context.committed) {
+    return Promise.reject(new Error("A statement was sent after its transaction committed"));
+  }
+  if (context.commitNext) {
+    // Only the statement right after the mark, and only one that can carry the COMMIT.
+    context.commitNext = false;
+    const query =
+      typeof config === "string" ? { text: config, values } : { ...config, values: values ?? config.values };
+    if (context.begun && context.depth === 0 && query.values && query.values.length > 0) {
+      return new Promise((resolve, reject) => {
+        void connection.query(
+          new QueryThenCommit(query, undefined, (error: Error | undefined, results: unknown) => {
+            if (error) return reject(error);
+            context.committed = true;
+            resolve((results as pg.QueryResult[])[0]!);
+          }),
+        );
+      });
+    }
+  }
   if (context.begun) return connection.query(config, values);
   context.begun = true;
   const query =
@@ -374,11 +439,14 @@ export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Pr
     outer.savepoints += 1;
     const name = `nested_${outer.savepoints}`;
     await txQuery(outer, `SAVEPOINT ${name}`);
+    outer.depth += 1;
     try {
       const result = await fn(db as unknown as Tx);
+      outer.depth -= 1;
       await txQuery(outer, `RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {
+      outer.depth -= 1;
       await txQuery(outer, `ROLLBACK TO SAVEPOINT ${name}`);
       throw error;
     }
@@ -386,15 +454,23 @@ export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Pr
   const connection = await pool.acquire();
   // BEGIN goes out with the first statement (txQuery); a transaction that sent none has nothing to
   // commit or roll back.
-  const context: TxContext = { connection, savepoints: 0, begun: false };
+  const context: TxContext = {
+    connection,
+    savepoints: 0,
+    begun: false,
+    depth: 0,
+    commitNext: false,
+    committed: false,
+  };
   let broken = false;
   try {
     const result = await transactions.run(context, () => fn(db as unknown as Tx));
-    if (context.begun) await connection.query("COMMIT");
+    // Committed already when the last statement carried the COMMIT (commitWithNextStatement).
+    if (context.begun && !context.committed) await connection.query("COMMIT");
     return result;
   } catch (error) {
     try {
-      if (context.begun) await connection.query("ROLLBACK");
+      if (context.begun && !context.committed) await connection.query("ROLLBACK");
     } catch {
       broken = true;
     }

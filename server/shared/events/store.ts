@@ -5,7 +5,7 @@
 
 import { canonicalJson } from "../canonical-json";
 import { type Clock, systemClock } from "../clock";
-import { type Db, inTransaction, type Tx, withTransaction } from "../db";
+import { commitWithNextStatement, type Db, inTransaction, type Tx, withTransaction } from "../db";
 import { AppError, invariant } from "../errors";
 import { newId } from "../ids";
 import { type EventPayload, type EventType, eventCatalog } from "./catalog";
@@ -50,6 +50,8 @@ export async function appendEvents(
   tx: Db | Tx,
   ctx: CommandContext,
   events: NewEvent[],
+  /** `commit`: the append is the transaction's last statement and carries its COMMIT (db.ts). */
+  options: { commit?: boolean } = {},
 ): Promise<AppendedEvent[]> {
   if (events.length === 0) return [];
   if (!inTransaction() && events.some((event) => carriesPersonalData(event.type))) {
@@ -80,6 +82,7 @@ export async function appendEvents(
   // (docs/decisions/0013); a batch without any skips this entirely.
   if (bodies.some((body) => carriesPersonalData(body.type))) await sealPersonalData(tx, bodies);
   let rows: Array<{ position: bigint }>;
+  if (options.commit) commitWithNextStatement();
   try {
     rows = await tx.$queryRawUnsafe<Array<{ position: bigint }>>(
       `SELECT position FROM venture_append_events($1::text[], $2::text[], $3::int[], $4::text[],

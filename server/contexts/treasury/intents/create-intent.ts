@@ -284,7 +284,9 @@ async function createIntentOnce(
       },
     ];
     if (hold) events.push(ledgerEvents.holdPlaced(hold));
-    await appendEvents(tx, options, events);
+    // The last statement: it carries the COMMIT (BEGIN rode on the first), so the whole command is
+    // three round trips.
+    await appendEvents(tx, options, events, { commit: true });
     // The intent as created, so no read after the commit: a new intent has no approvals and no
     // payout yet.
     const view: MoneyIntentView = {
