@@ -11,6 +11,21 @@ const files = fs
   .filter((f) => f.endsWith(".bench.ts"))
   .sort();
 
+const resultsDir = path.join(dir, "results");
+fs.mkdirSync(resultsDir, { recursive: true });
+const latestPath = path.join(resultsDir, "latest.json");
+const stampPath = path.join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+
+/** Merges figures into latest.json and this run's dated copy, after each bench: a bench that
+ * crashes the process (see ADR 0018 on Node 20's deoptimizer) loses only its own figures. */
+function save(results: BenchResult): void {
+  const previous = fs.existsSync(latestPath)
+    ? (JSON.parse(fs.readFileSync(latestPath, "utf8")) as BenchResult)
+    : {};
+  fs.writeFileSync(latestPath, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
+  fs.writeFileSync(stampPath, `${JSON.stringify(results, null, 2)}\n`);
+}
+
 const results: BenchResult = {};
 for (const file of files) {
   const { default: bench } = (await import(path.join(dir, file))) as { default: Bench };
@@ -22,17 +37,8 @@ for (const file of files) {
     `bench ${bench.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
   Object.assign(results, figures);
+  save(results);
 }
 
-const resultsDir = path.join(dir, "results");
-fs.mkdirSync(resultsDir, { recursive: true });
-const latestPath = path.join(resultsDir, "latest.json");
-const previous = fs.existsSync(latestPath)
-  ? (JSON.parse(fs.readFileSync(latestPath, "utf8")) as BenchResult)
-  : {};
-const merged = { ...previous, ...results };
-fs.writeFileSync(latestPath, `${JSON.stringify(merged, null, 2)}\n`);
-const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-fs.writeFileSync(path.join(resultsDir, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 process.exit(0);
