@@ -15,6 +15,7 @@ export type { NatsConnection };
 export function natsNames(namespace: string) {
   const upper = namespace.toUpperCase();
   return {
+    namespace,
     eventsStream: `${upper}_EVENTS`,
     dlqStream: `${upper}_DLQ`,
     /** Subject an event of this type is published on. */

@@ -233,6 +233,30 @@ describe("consumer harness", () => {
     expect(consumer.stats.deadLettered).toBe(2);
   });
 
+  it("declares its consumer again when JetStream has lost it (a NATS server back without its state), and goes on", async () => {
+    const seen = new Set<string>();
+    const consumer = await startConsumer(s, {
+      name: "lost-probe",
+      eventTypes: ["orchestration.portfolio_created"],
+      async handle(envelope) {
+        seen.add(envelope.stream.id);
+      },
+    });
+    running.push(consumer);
+    const first = await createPortfolio({ db: s.db, actor, correlationId: "cor_lost", name: "Before" });
+    await eventually(async () => seen.has(first.portfolioId));
+    const jsm = await jetstreamManager(s.nc);
+    await jsm.consumers.delete(s.names.eventsStream, s.names.durable("lost-probe"));
+    const second = await createPortfolio({ db: s.db, actor, correlationId: "cor_lost", name: "After" });
+    await eventually(async () => seen.has(second.portfolioId), 20_000);
+    // Declared again from the start of the stream: what it had handled comes again and the inbox
+    // drops it.
+    await eventually(async () => consumer.stats.duplicates >= 1);
+    expect((await jsm.consumers.info(s.names.eventsStream, s.names.durable("lost-probe"))).name).toBe(
+      s.names.durable("lost-probe"),
+    );
+  }, 40_000);
+
   it("retries a failing handler with backoff, then dead-letters it after the last delivery", async () => {
     let attempts = 0;
     const consumer = await startConsumer(s, {

@@ -9,6 +9,7 @@ import { type Tx, withTransaction } from "@/server/shared/db";
 import type { EventType } from "@/server/shared/events/catalog";
 import { type AnyEnvelope, parseEnvelope } from "@/server/shared/events/envelope";
 import type { Logger } from "@/server/shared/logger";
+import { ensureStreams } from "@/server/shared/nats";
 import { alwaysOpenGate, type DispatchGate } from "./gate";
 import type { WorkerServices } from "./services";
 
@@ -84,14 +85,20 @@ export async function startConsumer(
     ack_wait: ackWaitMs * 1e6,
     max_ack_pending: concurrency * 4,
   };
-  try {
-    await jsm.consumers.info(stream, durable);
-    await jsm.consumers.update(stream, durable, config);
-  } catch {
-    await jsm.consumers.add(stream, config);
-  }
   const js = jetstream(nc);
-  const consumer = await js.consumers.get(stream, durable);
+  // Declares the durable consumer (and the streams, if the server lost them) and gets it: at start,
+  // and again when JetStream no longer has it (a server back without its state; ADR 0015).
+  const declare = async () => {
+    try {
+      await jsm.consumers.info(stream, durable);
+      await jsm.consumers.update(stream, durable, config);
+    } catch (error) {
+      if (/stream not found/i.test(String(error))) await ensureStreams(nc, names.namespace);
+      await jsm.consumers.add(stream, config);
+    }
+    return js.consumers.get(stream, durable);
+  };
+  let consumer = await declare();
 
   const wanted = new Set<string>(spec.eventTypes);
   const stats: ConsumerStats = { handled: 0, duplicates: 0, failed: 0, deadLettered: 0 };
@@ -211,6 +218,20 @@ export async function startConsumer(
     }
   };
 
+  /** After the pull ended because the consumer or its stream is gone: declared again, retrying. */
+  const declareAgain = async (lost: unknown) => {
+    log.warn({ err: String(lost) }, "consumer gone from JetStream: declaring it again");
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (stopping.signal.aborted) return consumer;
+      try {
+        return await declare();
+      } catch (error) {
+        log.warn({ err: String(error) }, "consumer not declared yet: retrying");
+      }
+    }
+  };
+
   const loop = async () => {
     while (!stopping.signal.aborted) {
       try {
@@ -218,7 +239,13 @@ export async function startConsumer(
       } catch {
         break;
       }
-      const messages = await consumer.consume({ max_messages: concurrency * 2, expires: 5_000 });
+      // A consumer or stream that is gone ends the pull with an error, instead of the client waiting
+      // for it forever, and it is declared again below.
+      const messages = await consumer.consume({
+        max_messages: concurrency * 2,
+        expires: 5_000,
+        abort_on_missing_resource: true,
+      });
       const onStop = () => messages.stop();
       stopping.signal.addEventListener("abort", onStop, { once: true });
       // Messages that arrive while the gate is closed are held, in order, and started once it
@@ -237,24 +264,36 @@ export async function startConsumer(
           }
         }
       };
-      for await (const msg of messages) {
-        // Capacity first, then the gate: a pause that came while every slot was busy holds this one.
-        await capacity();
-        if (stopping.signal.aborted) {
-          // Shutting down: hand it back for the next instance.
-          msg.nak(1_000);
-        } else if (!gate.isOpen() || held.length > 0) {
-          held.push(msg);
-          holder ??= startHeld().finally(() => {
-            holder = null;
-          });
-        } else {
-          run(msg);
+      let lost: unknown = null;
+      try {
+        for await (const msg of messages) {
+          // Capacity first, then the gate: a pause that came while every slot was busy holds this one.
+          await capacity();
+          if (stopping.signal.aborted) {
+            // Shutting down: hand it back for the next instance.
+            msg.nak(1_000);
+          } else if (!gate.isOpen() || held.length > 0) {
+            held.push(msg);
+            holder ??= startHeld().finally(() => {
+              holder = null;
+            });
+          } else {
+            run(msg);
+          }
         }
+      } catch (error) {
+        lost = error;
       }
       stopping.signal.removeEventListener("abort", onStop);
       await holder;
-      for (const msg of held.splice(0)) msg.nak(1_000);
+      for (const msg of held.splice(0)) {
+        try {
+          msg.nak(1_000);
+        } catch {
+          // NATS is away: JetStream redelivers after ack-wait.
+        }
+      }
+      if (lost !== null) consumer = await declareAgain(lost);
     }
   };
   const loopDone = loop().catch((error) =>
