@@ -7,6 +7,7 @@ import pg from "pg";
 import { createDb } from "@/server/shared/db";
 import { sealEvents } from "@/server/shared/events/store";
 import { adminUrl, baseDatabaseUrl } from "@/test/urls";
+import { relayDefaults } from "@/workers/outbox-relay/relay";
 
 export type Metric = {
   value: number;
@@ -59,16 +60,15 @@ export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<
 
 /**
  * Seals committed events in the background as the busy outbox relay does (workers/outbox-relay):
- * on a connection of its own, as the relay is a process of its own, in batches of 2,000, straight
- * on after a full batch, otherwise every 3 ms. Like the busy relay it clears
+ * on a connection of its own, as the relay is a process of its own, in the relay's batches, straight
+ * on after a full batch, otherwise at its busy poll interval. Like the busy relay it clears
  * `outbox_wake.listening`, so appends skip the notification, which would serialise every commit
  * behind a database-wide lock (ADR 0005); it sets it back when stopped. `stop` drains what is left,
  * so a figure covers sealing too, and returns how many events were sealed.
  */
 export function startSealer(databaseUrl: string): { stop(): Promise<number> } {
   const db = createDb(databaseUrl, { poolMax: 1 });
-  const sealBatch = 2_000;
-  const busyPollMs = 3;
+  const { sealBatch, busyPollMs } = relayDefaults;
   let stopping = false;
   let sealed = 0;
   const setListening = (value: boolean) =>

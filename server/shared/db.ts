@@ -148,55 +148,58 @@ export function commitWithNextStatement(): void {
   if (context && context.depth === 0) context.commitNext = true;
 }
 
+type TxConnection = { query(config: unknown, values?: unknown): Promise<QueryResults> };
+
+/** Sends a statement paired with BEGIN or COMMIT in one write; answers with the statement's own result. */
+function sendPaired(
+  connection: TxConnection,
+  paired: typeof BeginThenQuery | typeof QueryThenCommit,
+  query: pg.QueryConfig,
+  own: (results: pg.QueryResult[]) => QueryResults,
+): Promise<QueryResults> {
+  return new Promise((resolve, reject) => {
+    void connection.query(
+      new paired(query, undefined, (error: Error | undefined, results: unknown) =>
+        error ? reject(error) : resolve(own(results as pg.QueryResult[])),
+      ),
+    );
+  });
+}
+
 /**
  * Sends a statement of the transaction on its connection. The first statement takes the BEGIN
  * with it when it goes by the extended protocol (it has parameters); one without parameters goes
- * by the simple protocol, which cannot, so BEGIN is sent on its own first.
+ * by the simple protocol, which cannot, so BEGIN is sent on its own first. The statement right
+ * after commitWithNextStatement takes the COMMIT with it the same way, when it can.
  */
 function txQuery(
   context: TxContext,
   config: string | pg.QueryConfig,
   values?: unknown[],
 ): Promise<QueryResults> {
-  const connection = context.connection as unknown as {
-    query(config: unknown, values?: unknown): Promise<QueryResults>;
-  };
+  const connection = context.connection as unknown as TxConnection;
   if (context.committed) {
     return Promise.reject(new Error("A statement was sent after its transaction committed"));
   }
-  if (context.commitNext) {
-    // Only the statement right after the mark, and only one that can carry the COMMIT.
-    context.commitNext = false;
-    const query =
-      typeof config === "string" ? { text: config, values } : { ...config, values: values ?? config.values };
-    if (context.begun && context.depth === 0 && query.values && query.values.length > 0) {
-      return new Promise((resolve, reject) => {
-        void connection.query(
-          new QueryThenCommit(query, undefined, (error: Error | undefined, results: unknown) => {
-            if (error) return reject(error);
-            context.committed = true;
-            resolve((results as pg.QueryResult[])[0]!);
-          }),
-        );
-      });
-    }
-  }
-  if (context.begun) return connection.query(config, values);
-  context.begun = true;
+  const commit = context.commitNext;
+  context.commitNext = false;
+  if (context.begun && !commit) return connection.query(config, values);
   const query =
     typeof config === "string" ? { text: config, values } : { ...config, values: values ?? config.values };
-  if (!query.values || query.values.length === 0) {
-    return connection.query("BEGIN").then(() => connection.query(config, values));
+  const extended = query.values !== undefined && query.values.length > 0;
+  if (context.begun) {
+    if (!extended || context.depth > 0) return connection.query(config, values);
+    return sendPaired(connection, QueryThenCommit, query, ([own]) => own!).then((result) => {
+      context.committed = true;
+      return result;
+    });
   }
-  return new Promise((resolve, reject) => {
-    void connection.query(
-      new BeginThenQuery(query, undefined, (error: Error | undefined, results: unknown) => {
-        if (error) return reject(error);
-        // The BEGIN's result comes first; the caller gets what the statement alone would give.
-        const rest = (results as pg.QueryResult[]).slice(1);
-        resolve(rest.length === 1 ? rest[0]! : rest);
-      }),
-    );
+  context.begun = true;
+  if (!extended) return connection.query("BEGIN").then(() => connection.query(config, values));
+  // The BEGIN's result comes first; the caller gets what the statement alone would give.
+  return sendPaired(connection, BeginThenQuery, query, (results) => {
+    const rest = results.slice(1);
+    return rest.length === 1 ? rest[0]! : rest;
   });
 }
 

@@ -24,14 +24,17 @@ export type RelayOptions = {
   idlePollsBeforeListening?: number;
 };
 
+/** The relay's pacing when not told otherwise (the benches seal at the same pace, bench/lib.ts). */
+export const relayDefaults = { sealBatch: 2_000, batchSize: 500, pollMs: 250, busyPollMs: 3 } as const;
+
 export async function startOutboxRelay(
   services: Pick<WorkerServices, "db" | "nc" | "names" | "log" | "env">,
   options: RelayOptions = {},
 ): Promise<Stoppable> {
-  const sealBatch = options.sealBatch ?? 2_000;
-  const batchSize = options.batchSize ?? 500;
-  const pollMs = options.pollMs ?? 250;
-  const busyPollMs = options.busyPollMs ?? 3;
+  const sealBatch = options.sealBatch ?? relayDefaults.sealBatch;
+  const batchSize = options.batchSize ?? relayDefaults.batchSize;
+  const pollMs = options.pollMs ?? relayDefaults.pollMs;
+  const busyPollMs = options.busyPollMs ?? relayDefaults.busyPollMs;
   const idlePollsBeforeListening = options.idlePollsBeforeListening ?? 5;
   const { db, nc, names, log } = services;
   const js = jetstream(nc);

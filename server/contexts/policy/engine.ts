@@ -510,8 +510,9 @@ export function defectivePolicySet(
 //   scope and the condition with `action` replaced by that action's literal; actions whose copies
 //   come out identical (a condition that does not read `action`, the usual case) share one copy,
 //   which stands for each of them. With only forbids, Cedar reports every satisfied copy, so one
-//   call yields, per action, exactly which policies were satisfied, and the decision per action follows from Cedar's rules (any satisfied forbid → deny
-//   naming all of them; else any satisfied permit → allow naming all of them; else default deny).
+//   call yields, per action, exactly which policies were satisfied, and the decision per action
+//   follows from Cedar's rules (any satisfied forbid → deny naming all of them; else any satisfied
+//   permit → allow naming all of them; else default deny).
 //   Errors are the exception: when the combined call reports any error, or cannot be made, the
 //   actions are decided one call each, so the errors reported are Cedar's own for each action.
 
