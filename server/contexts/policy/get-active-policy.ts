@@ -24,17 +24,21 @@ export type ActivePolicyPointer = { number: number; hash: string } | null;
  * A scalar subquery that reads the active pointer of a portfolio's policy set as JSON
  * (`{"number": …, "hash": …}`, or NULL when no version is active), for a caller that reads its
  * command's state in one statement (treasury's createIntent) and then calls resolveActivePolicy.
- * `portfolioIdParam` is the caller's placeholder for the portfolio id, e.g. "$1".
+ * `portfolioId` is the caller's placeholder for the portfolio id ("$1") or a column of its query
+ * ("i.portfolio_id").
  */
-export function activePolicyPointerSql(portfolioIdParam: string, scope: PolicyScope): string {
-  if (!/^\$[0-9]+$/.test(portfolioIdParam) || !(policyScopes as readonly string[]).includes(scope)) {
-    throw new Error(`activePolicyPointerSql: ${portfolioIdParam}, ${scope}`);
+export function activePolicyPointerSql(portfolioId: string, scope: PolicyScope): string {
+  if (
+    !/^(\$[0-9]+|[a-z_]+\.[a-z_]+)$/.test(portfolioId) ||
+    !(policyScopes as readonly string[]).includes(scope)
+  ) {
+    throw new Error(`activePolicyPointerSql: ${portfolioId}, ${scope}`);
   }
   return `(SELECT json_build_object('number', s.active_number, 'hash', v.version_hash)
              FROM policy_sets s
              JOIN policy_versions v
                ON v.portfolio_id = s.portfolio_id AND v.scope = s.scope AND v.number = s.active_number
-            WHERE s.portfolio_id = ${portfolioIdParam} AND s.scope = '${scope}')`;
+            WHERE s.portfolio_id = ${portfolioId} AND s.scope = '${scope}')`;
 }
 
 /**

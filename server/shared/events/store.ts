@@ -20,6 +20,9 @@ export type NewEvent = {
     expectedVersion: number;
     portfolioId: string | null;
     payload: EventPayload<T>;
+    /** Who and what caused this event, when not the append's context: several commands written
+     * in one transaction (group commit, docs/decisions/0020) each keep their own. */
+    context?: Pick<CommandContext, "actor" | "correlationId" | "causationId">;
   };
 }[EventType];
 
@@ -60,6 +63,7 @@ export async function appendEvents(
   const occurredAt = (ctx.clock ?? systemClock).now().toISOString();
   const bodies = events.map((event) => {
     const entry = eventCatalog[event.type];
+    const cause = event.context ?? ctx;
     const payload = entry.payload.safeParse(event.payload);
     invariant(
       payload.success,
@@ -72,9 +76,9 @@ export async function appendEvents(
       stream: { type: event.stream.type, id: event.stream.id, version: event.expectedVersion + 1 },
       portfolioId: event.portfolioId,
       occurredAt,
-      actor: ctx.actor,
-      correlationId: ctx.correlationId,
-      causationId: ctx.causationId ?? null,
+      actor: cause.actor,
+      correlationId: cause.correlationId,
+      causationId: cause.causationId ?? null,
       payload: payload.data as Record<string, unknown>,
     };
   });

@@ -3,10 +3,11 @@
 // on approve / needs_approval reserves the amount with a hold on the venture's budget. A hold the
 // ledger refuses (not enough budget) turns the intent into a denial naming the shortfall.
 //
-// The hot path of the treasury, so it is written for round trips (docs/decisions/0018): BEGIN, one
-// statement that reads everything the decision needs, one that places the hold and inserts the
-// intent (treasury_create_intent), one that appends the events, COMMIT. Raw SQL throughout: Prisma's
-// query compiler costs more than these queries (server/shared/db.ts).
+// The hot path of the treasury, so it is written for round trips (docs/decisions/0018): BEGIN with
+// one statement that reads everything the decisions need, one that places the holds and inserts the
+// intents (treasury_create_intents), one that appends the events and carries the COMMIT. Intents
+// that arrive while the path is busy share those three (group commit, docs/decisions/0020). Raw SQL
+// throughout: Prisma's query compiler costs more than these queries (server/shared/db.ts).
 import { lockControlState } from "@/server/contexts/control/api";
 import {
   type ActivePolicyPointer,
@@ -16,12 +17,13 @@ import {
   type PolicyPrincipal,
   resolveActivePolicy,
 } from "@/server/contexts/policy/api";
-import { type Db, type Tx, withTransaction } from "@/server/shared/db";
+import { type Db, inTransaction, type Tx, withTransaction } from "@/server/shared/db";
 import { AppError, invariant } from "@/server/shared/errors";
 import type { EventActor } from "@/server/shared/events/envelope";
 import { appendEvents, type NewEvent } from "@/server/shared/events/store";
+import { GroupCommit, type Settled } from "@/server/shared/group-commit";
 import { newId } from "@/server/shared/ids";
-import { assertValidHolds } from "../ledger/holds";
+import { assertValidHolds, type HoldInput } from "../ledger/holds";
 import type { PlacedHold } from "../ledger/place-hold";
 import { ledgerEvents, recordAccountsOpened } from "../ledger/record";
 import { toLedgerError } from "../ledger/sql";
@@ -53,27 +55,103 @@ type CreateIntentOptions = {
 /**
  * Creates (or, for a repeated idempotency key with the same content, returns) a money intent.
  * Same key, different content → CONFLICT. Bad input → BAD_REQUEST naming the fields, nothing written.
+ *
+ * Outside a transaction the intent is written by the database's group commit (docs/decisions/0020):
+ * alone when the path is idle, together with the intents that arrived meanwhile when it is busy.
+ * Inside the caller's transaction it is written there, alone, and commits with the caller's work.
  */
 export async function createIntent(options: CreateIntentOptions): Promise<MoneyIntentView> {
   const input = parseMoneyIntentInput(options.input);
   if (options.requester.portfolioId !== input.portfolioId) {
     throw new AppError("FORBIDDEN", "The requester does not act in this portfolio");
   }
-  const hash = requestHash(input);
-  // Two concurrent requests with one key: the unique (portfolio, idempotency key) index makes the
-  // second wait for the first to commit and then refuses its insert; it is then run once more, and
-  // reads the first's intent like any later repeat (what an advisory lock on the key did before,
-  // without a round trip on every intent).
+  const request: IntentRequest = {
+    options,
+    input,
+    hash: requestHash(input),
+    plan: holdPlan(options.holdOn ?? "venture_budget", input),
+  };
+  if (inTransaction()) return createAlone(request);
+  return groupCommitFor(options.db).submit(request);
+}
+
+type IntentRequest = {
+  options: CreateIntentOptions;
+  input: MoneyIntentInput;
+  hash: string;
+  plan: HoldPlan;
+};
+
+/**
+ * Groups written at once, and intents in one group at most. Two runners keep both cores busy —
+ * one group in PostgreSQL while the next is decided in Node — and leave the rest of the pool to
+ * other work; a bench run with four showed no gain (ADR 0020).
+ */
+export const intentGroupCommit = { maxRunning: 2, maxBatch: 32, maxQueued: 1_024 };
+
+const groupCommits = new WeakMap<Db, GroupCommit<IntentRequest, MoneyIntentView>>();
+
+function groupCommitFor(db: Db): GroupCommit<IntentRequest, MoneyIntentView> {
+  let groupCommit = groupCommits.get(db);
+  if (!groupCommit) {
+    groupCommit = new GroupCommit({
+      ...intentGroupCommit,
+      run: writeGroup,
+      // One idempotency key twice in a group would fail the group's insert: the repeat waits for
+      // the next group, and reads the first's intent.
+      key: (request) => `${request.input.portfolioId}\u0000${request.input.idempotencyKey}`,
+      what: "money intents",
+    });
+    groupCommits.set(db, groupCommit);
+  }
+  return groupCommit;
+}
+
+/**
+ * Writes a group in one transaction. A failure of the whole group — a key taken meanwhile by a
+ * request outside the group, a lost connection, a statement timeout — does not say which request
+ * caused it, so each is then written again alone and answers for itself. Nothing of the failed
+ * transaction stays; and if its COMMIT went through unseen, the idempotency keys return the
+ * intents it wrote.
+ */
+async function writeGroup(group: IntentRequest[]): Promise<Array<Settled<MoneyIntentView>>> {
+  if (group.length > 1) {
+    try {
+      return await writeIntents(group[0]!.options.db, group);
+    } catch {
+      // Each request again, alone: below.
+    }
+  }
+  return Promise.all(group.map((request) => settle(createAlone(request))));
+}
+
+function settle<R>(promise: Promise<R>): Promise<Settled<R>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/**
+ * One intent in a transaction of its own, or in the caller's. Two concurrent requests with one key:
+ * the unique (portfolio, idempotency key) index makes the second wait for the first to commit and
+ * then refuses its insert; it is then run once more, and reads the first's intent like any later
+ * repeat.
+ */
+async function createAlone(request: IntentRequest): Promise<MoneyIntentView> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await createIntentOnce(options, input, hash);
+      const [outcome] = await writeIntents(request.options.db, [request]);
+      invariant(outcome, "one answer for one intent");
+      if (outcome.ok) return outcome.value;
+      throw outcome.error;
     } catch (error) {
       if (attempt >= 2 || !isIdempotencyKeyTaken(error)) throw error;
     }
   }
 }
 
-/** What the decision reads, in one statement (see readState). */
+/** What the decision reads, in one statement (see readStates). */
 type IntentState = {
   existing: { id: string; requestHash: string } | null;
   venturePortfolioId: string | null;
@@ -96,228 +174,297 @@ type StateRow = {
 const stateSql = `
   SELECT
     (SELECT json_build_object('id', m.id, 'requestHash', m.request_hash)
-       FROM money_intents m WHERE m.portfolio_id = $1 AND m.idempotency_key = $2) AS existing,
-    (SELECT v.portfolio_id FROM ventures v WHERE v.id = $3) AS venture_portfolio_id,
+       FROM money_intents m WHERE m.portfolio_id = i.portfolio_id AND m.idempotency_key = i.idempotency_key)
+      AS existing,
+    (SELECT v.portfolio_id FROM ventures v WHERE v.id = i.venture_id) AS venture_portfolio_id,
     (SELECT coalesce(json_agg(json_build_object(
               'id', f.id, 'portfolioId', f.portfolio_id, 'ventureId', f.venture_id, 'reason', f.reason,
               'frozenBy', f.frozen_by, 'frozenAt', f.frozen_at) ORDER BY f.frozen_at), '[]'::json)
        FROM treasury_freezes f
-      WHERE f.portfolio_id = $1 AND (f.venture_id = ANY ($4::text[]) OR f.venture_id IS NULL)) AS freezes,
+      WHERE f.portfolio_id = i.portfolio_id
+        AND (f.venture_id IS NULL OR f.venture_id = i.venture_id OR ($4::jsonb -> (i.ord::int - 1)) ? f.venture_id))
+      AS freezes,
     (SELECT coalesce(array_agg(c.counterparty_id), '{}'::text[])
-       FROM treasury_counterparties c WHERE c.venture_id = $3) AS allowlist,
-    ${activePolicyPointerSql("$1", "treasury")} AS policy,
+       FROM treasury_counterparties c WHERE c.venture_id = i.venture_id) AS allowlist,
+    ${activePolicyPointerSql("i.portfolio_id", "treasury")} AS policy,
     k.state AS control_state
-  FROM (SELECT 1) AS one
+  FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(portfolio_id, idempotency_key, venture_id, ord)
   -- The kill-switch row with the lock lockControlState takes (control/assert-not-paused.ts): a
   -- pause waits for this transaction, and this statement waits for a pause in progress and then
   -- reads its outcome (READ COMMITTED re-reads a locked row that changed).
-  LEFT JOIN LATERAL (SELECT state FROM control_state WHERE scope = 'global' FOR SHARE) AS k ON true`;
+  LEFT JOIN LATERAL (SELECT state FROM control_state WHERE scope = 'global' FOR SHARE) AS k ON true
+  ORDER BY i.ord`;
 
 /**
- * Everything the decision needs, in one statement: an intent already made with this key, the
- * venture's portfolio, the freezes that apply (the venture's, the portfolio's and those of
+ * Everything the decisions need, in one statement, per request: an intent already made with its
+ * key, its venture's portfolio, the freezes that apply (the venture's, the portfolio's and those of
  * `alsoFrozenWith`), the counterparty allowlist, the active treasury policy version and the
  * kill-switch state, locked FOR SHARE to the end of the transaction.
  */
-async function readState(
-  tx: Tx,
-  input: MoneyIntentInput,
-  alsoFrozenWith: readonly string[],
-): Promise<IntentState> {
-  const [row] = await tx.$queryRawUnsafe<StateRow[]>(
+async function readStates(tx: Tx, requests: IntentRequest[]): Promise<IntentState[]> {
+  const rows = await tx.$queryRawUnsafe<StateRow[]>(
     stateSql,
-    input.portfolioId,
-    input.idempotencyKey,
-    input.ventureId,
-    [input.ventureId, ...alsoFrozenWith],
+    requests.map((r) => r.input.portfolioId),
+    requests.map((r) => r.input.idempotencyKey),
+    requests.map((r) => r.input.ventureId),
+    JSON.stringify(requests.map((r) => r.options.alsoFrozenWith ?? [])),
   );
-  invariant(row, "the intent state query returns one row");
-  return {
+  invariant(rows.length === requests.length, "the intent state query returns one row per intent");
+  return rows.map((row) => ({
     existing: row.existing,
     venturePortfolioId: row.venture_portfolio_id,
     freezes: row.freezes.map((f) => ({ ...f, frozenAt: new Date(f.frozenAt) })),
     allowlist: row.allowlist,
     policy: row.policy,
     controlState: row.control_state,
-  };
+  }));
 }
 
-async function createIntentOnce(
-  options: CreateIntentOptions,
-  input: MoneyIntentInput,
-  hash: string,
-): Promise<MoneyIntentView> {
-  const requestedBy = principalId(options.requester);
-  const plan = holdPlan(options.holdOn ?? "venture_budget", input);
-  const created = await withTransaction(options.db, async (tx) => {
-    const state = await readState(tx, input, options.alsoFrozenWith ?? []);
-    if (state.existing) {
-      if (state.existing.requestHash === hash) return { id: state.existing.id, view: null, opened: false };
-      throw new AppError(
-        "CONFLICT",
-        `Idempotency key ${input.idempotencyKey} was already used for a different money intent (${state.existing.id})`,
-        { fields: { idempotencyKey: "already used with different content" }, intentId: state.existing.id },
-      );
-    }
-    if (state.venturePortfolioId !== input.portfolioId) {
-      throw new AppError(
-        "BAD_REQUEST",
-        `Invalid money intent: ventureId: unknown venture ${input.ventureId}`,
-        {
-          fields: { ventureId: "unknown venture" },
-        },
-      );
-    }
+/** An intent decided and about to be written. */
+type Draft = IntentRow & { request: IntentRequest; hold: HoldInputWithMemo | null };
+type HoldInputWithMemo = HoldInput & { memo: string };
+
+/** How each request of a transaction ends: written (a draft), already there, or refused. */
+type Step = { draft: Draft } | { existingId: string } | { error: unknown };
+
+/**
+ * Writes intents in one transaction — one, or a group — in four round trips however many: BEGIN
+ * with the read of every state, the holds and intent rows, the events with COMMIT, and, only when
+ * the ledger refused a hold, the denials in between. A request refused on its own (a key reused
+ * with other content, an unknown venture, an invalid hold) answers with its error, and the others
+ * are written. Throws when the transaction fails.
+ */
+async function writeIntents(db: Db, requests: IntentRequest[]): Promise<Array<Settled<MoneyIntentView>>> {
+  const steps = await withTransaction(db, async (tx) => {
+    const states = await readStates(tx, requests);
     // A missing kill-switch row: lockControlState names the problem (UNAVAILABLE, fail closed).
-    const paused = (state.controlState ?? (await lockControlState(tx)).state) === "paused";
-    invariant(
-      state.controlState === null || ["running", "paused"].includes(state.controlState),
-      "control state",
-    );
-
-    const id = `mi_${newId("event").slice(4)}`;
-    const active = await resolveActivePolicy({
-      db: tx,
-      portfolioId: input.portfolioId,
-      scope: "treasury",
-      pointer: state.policy,
-    });
-    const decision = decideMoneyIntent({
-      policy: active.policy,
-      requester: options.requester,
-      intent: {
-        intentId: id,
-        portfolioId: input.portfolioId,
-        ventureId: input.ventureId,
-        amountMinor: input.amountMinor,
-        currency: input.currency,
-        category: input.category,
-        counterpartyId: input.counterparty,
-      },
-      counterpartyAllowlist: state.allowlist,
-      frozen: state.freezes.length > 0,
-      paused,
-    });
-    const reasons = [...state.freezes.map(describeFreeze), ...decision.reasons];
+    const controlState = states[0]!.controlState ?? (await lockControlState(tx)).state;
+    invariant(["running", "paused"].includes(controlState), "control state");
     const now = new Date();
-    const expiresAt = new Date(now.getTime() + input.expiresInMinutes * 60_000);
 
-    let status: MoneyIntentStatus =
-      decision.outcome === "approve"
-        ? "approved"
-        : decision.outcome === "needs_approval"
-          ? "pending_approval"
-          : "denied";
-    let hold: PlacedHold | null = null;
-    const row = { id, input, hash, requestedBy, decision, now, expiresAt };
-    if (status === "denied") {
-      await insertIntent(tx, { ...row, status, reasons }, null);
-    } else {
-      await openCharts(tx, options, plan);
-      const holdInput = {
-        id: `${id}:hold`,
-        debitAccountId: plan.debitAccountId,
-        creditAccountId: plan.creditAccountId,
-        amountMinor: input.amountMinor,
-        expiresAt,
-        memo: `money intent ${id}`,
-      };
-      assertValidHolds([holdInput], now, "hold");
-      const placed = await insertIntent(tx, { ...row, status, reasons }, holdInput);
-      if (placed.refusal) {
-        const error = toLedgerError(placed.refusal);
-        if (!(error instanceof AppError) || error.code !== "UNPROCESSABLE") throw error;
-        status = "denied";
-        reasons.push(`${plan.shortfall}: ${error.message}`);
-        await insertIntent(tx, { ...row, status, reasons }, null);
-      } else {
-        hold = {
-          holdId: holdInput.id,
-          portfolioId: placed.hold!.portfolioId,
-          bookId: placed.hold!.bookId,
-          currency: placed.hold!.currency as PlacedHold["currency"],
-          debitAccountId: holdInput.debitAccountId,
-          creditAccountId: holdInput.creditAccountId,
-          amountMinor: holdInput.amountMinor,
-          expiresAt: holdInput.expiresAt,
-          memo: holdInput.memo,
-        };
+    const steps: Step[] = [];
+    for (const [i, request] of requests.entries()) {
+      try {
+        steps.push(await decide(tx, request, states[i]!, controlState === "paused", now));
+      } catch (error) {
+        steps.push({ error });
       }
     }
+    const drafts = steps.flatMap((step) => ("draft" in step ? [step.draft] : []));
 
-    const approvalsRequired = status === "pending_approval" ? decision.approvalsRequired : 0;
-    const events: NewEvent[] = [
-      {
-        type: "treasury.intent_created",
-        stream: intentStream(id),
-        expectedVersion: 0,
-        portfolioId: input.portfolioId,
-        payload: {
-          intentId: id,
-          portfolioId: input.portfolioId,
-          ventureId: input.ventureId,
-          amountMinor: input.amountMinor.toString(),
-          currency: input.currency,
-          counterparty: input.counterparty,
-          category: input.category,
-          purpose: input.purpose,
-          idempotencyKey: input.idempotencyKey,
-          requestedBy,
-          expiresAt: expiresAt.toISOString(),
-        },
-      },
-      {
-        type: "treasury.intent_decided",
-        stream: intentStream(id),
-        expectedVersion: 1,
-        portfolioId: input.portfolioId,
-        payload: {
-          intentId: id,
-          status,
-          decidedBy: "policy",
-          reasons,
-          holdId: hold?.holdId ?? null,
-          approvalsRequired,
-          note: null,
-          decision,
-        },
-      },
-    ];
-    if (hold) events.push(ledgerEvents.holdPlaced(hold));
-    // The last statement: it carries the COMMIT (BEGIN rode on the first), so the whole command is
-    // three round trips.
-    await appendEvents(tx, options, events, { commit: true });
-    // The intent as created, so no read after the commit: a new intent has no approvals and no
-    // payout yet.
-    const view: MoneyIntentView = {
-      id,
+    for (const draft of drafts)
+      if (draft.hold) await openCharts(tx, draft.request.options, draft.request.plan);
+    const placed = await insertIntents(tx, drafts);
+    const denials: Draft[] = [];
+    drafts.forEach((draft, i) => {
+      const outcome = placed[i]!;
+      if (outcome.refusal) {
+        const error = toLedgerError(outcome.refusal);
+        if (!(error instanceof AppError) || error.code !== "UNPROCESSABLE") throw error;
+        draft.status = "denied";
+        draft.reasons.push(`${draft.request.plan.shortfall}: ${error.message}`);
+        draft.hold = null;
+        denials.push(draft);
+      } else if (draft.hold) {
+        draft.placed = outcome.hold ?? undefined;
+      }
+    });
+    if (denials.length > 0) await insertIntents(tx, denials);
+
+    const events = drafts.flatMap(intentEvents);
+    // The last statement: it carries the COMMIT (BEGIN rode on the first).
+    await appendEvents(tx, requests[0]!.options, events, { commit: true });
+    return steps;
+  });
+
+  const answers: Array<Settled<MoneyIntentView>> = [];
+  for (const step of steps) {
+    if ("error" in step) {
+      answers.push({ ok: false, error: step.error });
+    } else if ("existingId" in step) {
+      answers.push(await settle(readExisting(requests[answers.length]!, step.existingId)));
+    } else {
+      if (step.draft.decision.outcome !== "deny") rememberOpenedCharts(db, step.draft.request.plan);
+      answers.push({ ok: true, value: intentView(step.draft) });
+    }
+  }
+  return answers;
+}
+
+async function readExisting(request: IntentRequest, id: string): Promise<MoneyIntentView> {
+  const view = await getIntent({
+    db: request.options.db,
+    portfolioId: request.input.portfolioId,
+    intentId: id,
+  });
+  invariant(view, "an intent found by its key is there");
+  return view;
+}
+
+/** The decision for one request: policy (paused and frozen included), and the hold it needs. */
+async function decide(
+  tx: Tx,
+  request: IntentRequest,
+  state: IntentState,
+  paused: boolean,
+  now: Date,
+): Promise<Step> {
+  const { options, input, hash } = request;
+  if (state.existing) {
+    if (state.existing.requestHash === hash) return { existingId: state.existing.id };
+    throw new AppError(
+      "CONFLICT",
+      `Idempotency key ${input.idempotencyKey} was already used for a different money intent (${state.existing.id})`,
+      { fields: { idempotencyKey: "already used with different content" }, intentId: state.existing.id },
+    );
+  }
+  if (state.venturePortfolioId !== input.portfolioId) {
+    throw new AppError("BAD_REQUEST", `Invalid money intent: ventureId: unknown venture ${input.ventureId}`, {
+      fields: { ventureId: "unknown venture" },
+    });
+  }
+  const id = `mi_${newId("event").slice(4)}`;
+  const active = await resolveActivePolicy({
+    db: tx,
+    portfolioId: input.portfolioId,
+    scope: "treasury",
+    pointer: state.policy,
+  });
+  const decision = decideMoneyIntent({
+    policy: active.policy,
+    requester: options.requester,
+    intent: {
+      intentId: id,
       portfolioId: input.portfolioId,
       ventureId: input.ventureId,
       amountMinor: input.amountMinor,
       currency: input.currency,
-      counterparty: input.counterparty,
       category: input.category,
-      purpose: input.purpose,
-      idempotencyKey: input.idempotencyKey,
-      requestedBy,
-      status,
-      approvalsRequired,
-      approvals: [],
-      reasons,
-      decision,
-      holdId: hold?.holdId ?? null,
-      expiresAt,
-      decidedAt: status === "pending_approval" ? null : now,
-      decidedBy: status === "pending_approval" ? null : "policy",
-      decisionNote: null,
-      createdAt: now,
-      settlement: null,
-    };
-    return { id, view, opened: decision.outcome !== "deny" };
+      counterpartyId: input.counterparty,
+    },
+    counterpartyAllowlist: state.allowlist,
+    frozen: state.freezes.length > 0,
+    paused,
   });
-  if (created.opened) rememberOpenedCharts(options.db, plan);
-  if (created.view) return created.view;
-  return (await getIntent({ db: options.db, portfolioId: input.portfolioId, intentId: created.id }))!;
+  const reasons = [...state.freezes.map(describeFreeze), ...decision.reasons];
+  const expiresAt = new Date(now.getTime() + input.expiresInMinutes * 60_000);
+  const status: Draft["status"] =
+    decision.outcome === "approve"
+      ? "approved"
+      : decision.outcome === "needs_approval"
+        ? "pending_approval"
+        : "denied";
+  let hold: HoldInputWithMemo | null = null;
+  if (status !== "denied") {
+    hold = {
+      id: `${id}:hold`,
+      debitAccountId: request.plan.debitAccountId,
+      creditAccountId: request.plan.creditAccountId,
+      amountMinor: input.amountMinor,
+      expiresAt,
+      memo: `money intent ${id}`,
+    };
+    assertValidHolds([hold], now, "hold");
+  }
+  const requestedBy = principalId(options.requester);
+  return {
+    draft: { request, id, input, hash, requestedBy, decision, status, reasons, now, expiresAt, hold },
+  };
+}
+
+function intentEvents(draft: Draft): NewEvent[] {
+  const { id, input, status, reasons, decision, hold } = draft;
+  const { actor, correlationId } = draft.request.options;
+  const context = { actor, correlationId };
+  const events: NewEvent[] = [
+    {
+      type: "treasury.intent_created",
+      stream: intentStream(id),
+      expectedVersion: 0,
+      portfolioId: input.portfolioId,
+      context,
+      payload: {
+        intentId: id,
+        portfolioId: input.portfolioId,
+        ventureId: input.ventureId,
+        amountMinor: input.amountMinor.toString(),
+        currency: input.currency,
+        counterparty: input.counterparty,
+        category: input.category,
+        purpose: input.purpose,
+        idempotencyKey: input.idempotencyKey,
+        requestedBy: draft.requestedBy,
+        expiresAt: draft.expiresAt.toISOString(),
+      },
+    },
+    {
+      type: "treasury.intent_decided",
+      stream: intentStream(id),
+      expectedVersion: 1,
+      portfolioId: input.portfolioId,
+      context,
+      payload: {
+        intentId: id,
+        status,
+        decidedBy: "policy",
+        reasons,
+        holdId: hold?.id ?? null,
+        approvalsRequired: approvalsRequired(draft),
+        note: null,
+        decision,
+      },
+    },
+  ];
+  if (hold && draft.placed) {
+    events.push({
+      ...ledgerEvents.holdPlaced({
+        holdId: hold.id,
+        portfolioId: draft.placed.portfolioId,
+        bookId: draft.placed.bookId,
+        currency: draft.placed.currency as PlacedHold["currency"],
+        debitAccountId: hold.debitAccountId,
+        creditAccountId: hold.creditAccountId,
+        amountMinor: hold.amountMinor,
+        expiresAt: hold.expiresAt,
+        memo: hold.memo,
+      }),
+      context,
+    });
+  }
+  return events;
+}
+
+const approvalsRequired = (draft: Draft) =>
+  draft.status === "pending_approval" ? draft.decision.approvalsRequired : 0;
+
+/** The intent as written, so no read after the commit: a new intent has no approvals and no
+ * payout yet. */
+function intentView(draft: Draft): MoneyIntentView {
+  const { id, input, status, reasons, decision, now } = draft;
+  return {
+    id,
+    portfolioId: input.portfolioId,
+    ventureId: input.ventureId,
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    counterparty: input.counterparty,
+    category: input.category,
+    purpose: input.purpose,
+    idempotencyKey: input.idempotencyKey,
+    requestedBy: draft.requestedBy,
+    status,
+    approvalsRequired: approvalsRequired(draft),
+    approvals: [],
+    reasons,
+    decision,
+    holdId: draft.hold?.id ?? null,
+    expiresAt: draft.expiresAt,
+    decidedAt: status === "pending_approval" ? null : now,
+    decidedBy: status === "pending_approval" ? null : "policy",
+    decisionNote: null,
+    createdAt: now,
+    settlement: null,
+  };
 }
 
 type IntentRow = {
@@ -325,14 +472,20 @@ type IntentRow = {
   input: MoneyIntentInput;
   hash: string;
   requestedBy: string;
-  status: MoneyIntentStatus;
+  /** How the policy (or the ledger) decided: the statuses an intent is created with. */
+  status: Extract<MoneyIntentStatus, "approved" | "pending_approval" | "denied">;
   reasons: string[];
   decision: MoneyIntentDecision;
   now: Date;
   expiresAt: Date;
+  /** Where the ledger placed the hold, once it has. */
+  placed?: PlacedAt;
 };
 
-type RefusalRow = {
+type PlacedAt = { portfolioId: string; bookId: string; currency: string };
+
+type InsertRow = {
+  ord: number;
   hold_portfolio_id: string | null;
   hold_book_id: string | null;
   hold_currency: string | null;
@@ -343,68 +496,71 @@ type RefusalRow = {
 };
 
 /**
- * Places the hold (if any) and inserts the intent row, in one statement (treasury_create_intent).
- * A hold the ledger refuses comes back as `refusal`, shaped like the driver's error so the
- * ledger's toLedgerError reads it, and then nothing was written.
+ * Places each draft's hold (if any) and inserts its intent row, all in one statement
+ * (treasury_create_intents), in order. A hold the ledger refuses comes back as that draft's
+ * `refusal`, shaped like the driver's error so the ledger's toLedgerError reads it, and then
+ * nothing of that draft was written.
  */
-async function insertIntent(
+async function insertIntents(
   tx: Tx,
-  row: IntentRow,
-  hold: { id: string; debitAccountId: string; creditAccountId: string; memo: string } | null,
-): Promise<{
-  hold: { portfolioId: string; bookId: string; currency: string } | null;
-  refusal: Error | null;
-}> {
-  const { input, status } = row;
-  const [result] = await tx.$queryRawUnsafe<RefusalRow[]>(
-    `SELECT * FROM treasury_create_intent($1, $2, $3, $4::bigint, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-       $14::text[], $15::jsonb, $16::timestamptz, $17::timestamptz, $18, $19::timestamptz, $20, $21, $22, $23)`,
-    row.id,
-    input.portfolioId,
-    input.ventureId,
-    input.amountMinor,
-    input.currency,
-    input.counterparty,
-    input.category,
-    input.purpose,
-    input.idempotencyKey,
-    row.hash,
-    row.requestedBy,
-    status,
-    status === "pending_approval" ? row.decision.approvalsRequired : 0,
-    row.reasons,
-    JSON.stringify(row.decision),
-    row.expiresAt,
-    status === "pending_approval" ? null : row.now,
-    status === "pending_approval" ? null : "policy",
-    row.now,
-    hold?.id ?? null,
-    hold?.debitAccountId ?? null,
-    hold?.creditAccountId ?? null,
-    hold?.memo ?? null,
+  drafts: Draft[],
+): Promise<Array<{ hold: PlacedAt | null; refusal: Error | null }>> {
+  if (drafts.length === 0) return [];
+  const column = <V>(f: (draft: Draft) => V) => drafts.map(f);
+  const pending = (d: Draft) => d.status === "pending_approval";
+  const rows = await tx.$queryRawUnsafe<InsertRow[]>(
+    `SELECT * FROM treasury_create_intents($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+       $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[],
+       $14::jsonb, $15::jsonb[], $16::timestamptz[], $17::timestamptz[], $18::text[], $19::timestamptz[],
+       $20::text[], $21::text[], $22::text[], $23::text[])`,
+    column((d) => d.id),
+    column((d) => d.input.portfolioId),
+    column((d) => d.input.ventureId),
+    column((d) => d.input.amountMinor),
+    column((d) => d.input.currency),
+    column((d) => d.input.counterparty),
+    column((d) => d.input.category),
+    column((d) => d.input.purpose),
+    column((d) => d.input.idempotencyKey),
+    column((d) => d.hash),
+    column((d) => d.requestedBy),
+    column((d) => d.status),
+    column(approvalsRequired),
+    JSON.stringify(column((d) => d.reasons)),
+    column((d) => JSON.stringify(d.decision)),
+    column((d) => d.expiresAt),
+    column((d) => (pending(d) ? null : d.now)),
+    column((d) => (pending(d) ? null : "policy")),
+    column((d) => d.now),
+    column((d) => d.hold?.id ?? null),
+    column((d) => d.hold?.debitAccountId ?? null),
+    column((d) => d.hold?.creditAccountId ?? null),
+    column((d) => d.hold?.memo ?? null),
   );
-  invariant(result, "treasury_create_intent returns one row");
-  if (result.refusal_state !== null) {
-    const refusal = Object.assign(new Error(result.refusal_message ?? "the ledger refused the hold"), {
-      code: result.refusal_state,
-      detail: result.refusal_detail ?? undefined,
-      constraint: result.refusal_constraint ?? undefined,
-    });
-    return { hold: null, refusal };
-  }
-  if (!hold) return { hold: null, refusal: null };
-  invariant(
-    result.hold_portfolio_id !== null && result.hold_book_id !== null && result.hold_currency !== null,
-    "a placed hold names its portfolio, book and currency",
-  );
-  return {
-    hold: {
-      portfolioId: result.hold_portfolio_id,
-      bookId: result.hold_book_id,
-      currency: result.hold_currency,
-    },
-    refusal: null,
-  };
+  invariant(rows.length === drafts.length, "treasury_create_intents returns one row per intent");
+  return rows.map((result, i) => {
+    if (result.refusal_state !== null) {
+      const refusal = Object.assign(new Error(result.refusal_message ?? "the ledger refused the hold"), {
+        code: result.refusal_state,
+        detail: result.refusal_detail ?? undefined,
+        constraint: result.refusal_constraint ?? undefined,
+      });
+      return { hold: null, refusal };
+    }
+    if (!drafts[i]!.hold) return { hold: null, refusal: null };
+    invariant(
+      result.hold_portfolio_id !== null && result.hold_book_id !== null && result.hold_currency !== null,
+      "a placed hold names its portfolio, book and currency",
+    );
+    return {
+      hold: {
+        portfolioId: result.hold_portfolio_id,
+        bookId: result.hold_book_id,
+        currency: result.hold_currency,
+      },
+      refusal: null,
+    };
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "@/server/shared/db";
+import { createDb, type Db, withTransaction } from "@/server/shared/db";
 import { AppError, type ErrorCode } from "@/server/shared/errors";
 import { readEvents, sealEvents } from "@/server/shared/events/store";
 import { openTestServices, type TestServices } from "@/test/services";
@@ -265,5 +265,136 @@ describe("money intents", () => {
     await refused(create({ surprise: true }), "BAD_REQUEST", "surprise");
     await refused(create({ category: "yachts" }), "BAD_REQUEST", "category");
     expect(await count()).toBe(before);
+  });
+});
+
+/** The transactions that wrote these intents: rows written together share their xmin. */
+async function transactionsOf(ids: string[]): Promise<number> {
+  const rows = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+    "SELECT count(DISTINCT xmin::text) AS n FROM money_intents WHERE id = ANY ($1::text[])",
+    ids,
+  );
+  return Number(rows[0]!.n);
+}
+
+describe("group commit (ADR 0020)", () => {
+  const ask = (db: Db, over: Record<string, unknown>, correlationId: string, fx: IntentFixture = f) =>
+    createIntent({
+      db,
+      actor: fx.as("founder").actor,
+      correlationId,
+      requester: fx.requester("founder"),
+      input: intent({ portfolioId: fx.portfolioId, ventureId: fx.ventureId, ...over }),
+    });
+
+  it("writes intents that arrive together in one transaction, each with its own answer and events", async () => {
+    const taken = await create({ amountMinor: "800" });
+    const before = await available();
+    const db = createDb(s.databaseUrl, { poolMax: 4 });
+    const asks = [
+      ...Array.from({ length: 10 }, (_, i) => ({ amountMinor: String(100 + i) })),
+      { amountMinor: "60000" },
+      { amountMinor: "2000000" },
+      { ventureId: "ven_unknown" },
+      { idempotencyKey: taken.idempotencyKey, amountMinor: "801" },
+    ];
+    const outcomes = await Promise.allSettled(asks.map((over, i) => ask(db, over, `cor_group_${i}`))).finally(
+      () => db.$disconnect(),
+    );
+    const value = (i: number) =>
+      (outcomes[i] as PromiseFulfilledResult<Awaited<ReturnType<typeof create>>>).value;
+    expect(outcomes.slice(0, 12).map((o) => o.status)).toEqual(Array(12).fill("fulfilled"));
+    expect(outcomes.slice(0, 10).map((_, i) => value(i).status)).toEqual(Array(10).fill("approved"));
+    expect(value(10).status).toBe("pending_approval");
+    expect(value(11).status).toBe("denied");
+    expect(((outcomes[12] as PromiseRejectedResult).reason as AppError).code).toBe("BAD_REQUEST");
+    expect(((outcomes[13] as PromiseRejectedResult).reason as AppError).code).toBe("CONFLICT");
+
+    const written = outcomes.slice(0, 12).map((_, i) => value(i));
+    // Fewer transactions than intents: some were written together.
+    expect(await transactionsOf(written.map((w) => w.id))).toBeLessThan(written.length);
+    const held = written.filter((w) => w.holdId !== null).reduce((sum, w) => sum + w.amountMinor, 0n);
+    expect(await available()).toBe(before - held);
+    for (const w of written) {
+      expect(w).toEqual(await getIntent({ db: s.db, portfolioId: f.portfolioId, intentId: w.id }));
+    }
+    // Each intent's events carry its own request's correlation id, not the group's first.
+    await sealEvents(s.db);
+    const events = await readEvents(s.db, {
+      portfolioId: f.portfolioId,
+      limit: 1_000,
+      correlationId: "cor_group_3",
+    });
+    expect(events.map((e) => e.type)).toEqual([
+      "treasury.intent_created",
+      "treasury.intent_decided",
+      "treasury.hold_placed",
+    ]);
+    expect(events.map((e) => e.stream.id)).toEqual([written[3]!.id, written[3]!.id, written[3]!.holdId]);
+  });
+
+  it("denies, inside one group, exactly the intents the budget cannot cover", async () => {
+    const fx = await fundedIntentFixture(s.db, 10_000n);
+    const db = createDb(s.databaseUrl, { poolMax: 4 });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => ask(db, { amountMinor: "3000" }, `cor_budget_${i}`, fx)),
+    ).finally(() => db.$disconnect());
+    expect(results.filter((r) => r.status === "approved")).toHaveLength(3);
+    const denied = results.filter((r) => r.status === "denied");
+    expect(denied).toHaveLength(5);
+    expect(denied[0]!.reasons.join(" ")).toMatch(/budget cannot cover/);
+    expect(await transactionsOf(results.map((r) => r.id))).toBeLessThan(8);
+    expect(await available(fx)).toBe(1_000n);
+  });
+
+  it("writes each request of a group that fails as a whole again alone, each with its own answer", async () => {
+    const key = `held-${Math.random().toString(36).slice(2, 8)}`;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Another transaction inserts an intent with `key` and stays open: the group's insert of the
+    // same key waits for it, and fails when it commits.
+    // (Denied by policy, so it holds nothing and locks no account the group needs.)
+    let held!: Awaited<ReturnType<typeof create>>;
+    const holder = withTransaction(s.db, async () => {
+      held = await create({ idempotencyKey: key, amountMinor: "2000000" });
+      await gate;
+    });
+    while (!held) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const db = createDb(s.databaseUrl, { poolMax: 4 });
+    // The first two start alone (two runners); the rest, the held key among them, form a group.
+    const outcomes = Promise.allSettled([
+      ...Array.from({ length: 6 }, (_, i) => ask(db, { amountMinor: "300" }, `cor_fail_${i}`)),
+      ask(db, { idempotencyKey: key, amountMinor: "901" }, "cor_fail_held"),
+      ...Array.from({ length: 3 }, (_, i) => ask(db, { amountMinor: "300" }, `cor_fail_${6 + i}`)),
+    ]);
+    for (let waited = 0; ; waited += 20) {
+      const [row] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      if (Number(row!.n) > 0) break;
+      expect(waited, "the group waits on the held key").toBeLessThan(10_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    release();
+    await holder;
+    const settled = await outcomes.finally(() => db.$disconnect());
+
+    const conflict = settled[6] as PromiseRejectedResult;
+    expect((conflict.reason as AppError).code).toBe("CONFLICT");
+    expect((conflict.reason as AppError).details.intentId).toBe(held.id);
+    const others = settled
+      .filter((_, i) => i !== 6)
+      .map((o) => {
+        expect(o.status).toBe("fulfilled");
+        return (o as PromiseFulfilledResult<Awaited<ReturnType<typeof create>>>).value;
+      });
+    expect(others.map((o) => o.status)).toEqual(Array(9).fill("approved"));
+    // Written once each, and each alone: the group's transaction left nothing behind.
+    expect(await transactionsOf(others.map((o) => o.id))).toBe(9);
+    const rows = await s.db.moneyIntent.count({ where: { id: { in: others.map((o) => o.id) } } });
+    expect(rows).toBe(9);
   });
 });
