@@ -16,10 +16,15 @@ export async function provisionVenture(options: {
   ventureId: string;
 }): Promise<boolean> {
   const { tx } = options;
-  const row = await tx.venture.findUnique({
-    where: { id: options.ventureId },
-    select: { id: true, portfolioId: true, status: true, version: true },
-  });
+  // Locked first, as every venture command locks it (runVentureCommand): reading it unlocked, then
+  // appending at its version, then updating it deadlocked with a founder's stage change that had
+  // locked the row and was appending at the same version.
+  const [row] = await tx.$queryRawUnsafe<
+    Array<{ id: string; portfolioId: string; status: string; version: number }>
+  >(
+    `SELECT id, portfolio_id AS "portfolioId", status, version FROM ventures WHERE id = $1 FOR UPDATE`,
+    options.ventureId,
+  );
   if (!row) throw new AppError("NOT_FOUND", `Venture ${options.ventureId} does not exist`);
   const payload = decideProvision(row as VentureState, options.actor.id);
   if (!payload) return false;
