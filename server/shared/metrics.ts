@@ -1,6 +1,6 @@
 // Prometheus text metrics for the web process, plus per-worker figures read from heartbeats and
 // the log's size and outbox backlog read from PostgreSQL at scrape time.
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "./db";
 
 const registry = new Registry();
@@ -10,6 +10,21 @@ export const httpRequests = new Counter({
   name: "venture_http_requests_total",
   help: "HTTP API requests by route and status",
   labelNames: ["route", "status"],
+  registers: [registry],
+});
+
+/** Money intents per group commit (ADR 0020): 1 when the path was idle, more under load. */
+export const intentGroupSize = new Histogram({
+  name: "venture_intent_group_size",
+  help: "Money intents written per transaction by the group commit",
+  buckets: [1, 2, 4, 8, 16, 32],
+  registers: [registry],
+});
+
+/** Groups whose transaction failed as a whole and whose intents were written again one by one. */
+export const intentGroupsRetriedAlone = new Counter({
+  name: "venture_intent_groups_retried_alone_total",
+  help: "Group commits that failed as a whole, their intents then written one by one",
   registers: [registry],
 });
 

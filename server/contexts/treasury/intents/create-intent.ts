@@ -23,6 +23,7 @@ import type { EventActor } from "@/server/shared/events/envelope";
 import { appendEvents, type NewEvent } from "@/server/shared/events/store";
 import { GroupCommit, type Settled } from "@/server/shared/group-commit";
 import { newId } from "@/server/shared/ids";
+import { intentGroupSize, intentGroupsRetriedAlone } from "@/server/shared/metrics";
 import { assertValidHolds, type HoldInput } from "../ledger/holds";
 import type { PlacedHold } from "../ledger/place-hold";
 import { ledgerEvents, recordAccountsOpened } from "../ledger/record";
@@ -115,11 +116,13 @@ function groupCommitFor(db: Db): GroupCommit<IntentRequest, MoneyIntentView> {
  * intents it wrote.
  */
 async function writeGroup(group: IntentRequest[]): Promise<Array<Settled<MoneyIntentView>>> {
+  intentGroupSize.observe(group.length);
   if (group.length > 1) {
     try {
       return await writeIntents(group[0]!.options.db, group);
     } catch {
       // Each request again, alone: below.
+      intentGroupsRetriedAlone.inc();
     }
   }
   return Promise.all(group.map((request) => settle(createAlone(request))));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db, withTransaction } from "@/server/shared/db";
 import { AppError, type ErrorCode } from "@/server/shared/errors";
 import { readEvents, sealEvents } from "@/server/shared/events/store";
+import { intentGroupSize, intentGroupsRetriedAlone } from "@/server/shared/metrics";
 import { openTestServices, type TestServices } from "@/test/services";
 import { getBalances } from "../ledger/get-balances";
 import { approveIntent } from "./approve-intent";
@@ -277,6 +278,16 @@ async function transactionsOf(ids: string[]): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+/** The group-size histogram's count (groups) and sum (intents) so far, from /api/metrics' registry. */
+async function groupSizes(): Promise<{ groups: number; intents: number }> {
+  const { values } = await intentGroupSize.get();
+  const value = (name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
+  return {
+    groups: value("venture_intent_group_size_count"),
+    intents: value("venture_intent_group_size_sum"),
+  };
+}
+
 describe("group commit (ADR 0020)", () => {
   const ask = (db: Db, over: Record<string, unknown>, correlationId: string, fx: IntentFixture = f) =>
     createIntent({
@@ -290,6 +301,7 @@ describe("group commit (ADR 0020)", () => {
   it("writes intents that arrive together in one transaction, each with its own answer and events", async () => {
     const taken = await create({ amountMinor: "800" });
     const before = await available();
+    const sizesBefore = await groupSizes();
     const db = createDb(s.databaseUrl, { poolMax: 4 });
     const asks = [
       ...Array.from({ length: 10 }, (_, i) => ({ amountMinor: String(100 + i) })),
@@ -311,8 +323,11 @@ describe("group commit (ADR 0020)", () => {
     expect(((outcomes[13] as PromiseRejectedResult).reason as AppError).code).toBe("CONFLICT");
 
     const written = outcomes.slice(0, 12).map((_, i) => value(i));
-    // Fewer transactions than intents: some were written together.
+    // Fewer transactions than intents: some were written together, as the metrics say too.
     expect(await transactionsOf(written.map((w) => w.id))).toBeLessThan(written.length);
+    const sizesAfter = await groupSizes();
+    expect(sizesAfter.intents - sizesBefore.intents).toBe(asks.length);
+    expect(sizesAfter.groups - sizesBefore.groups).toBeLessThan(asks.length);
     const held = written.filter((w) => w.holdId !== null).reduce((sum, w) => sum + w.amountMinor, 0n);
     expect(await available()).toBe(before - held);
     for (const w of written) {
@@ -363,10 +378,13 @@ describe("group commit (ADR 0020)", () => {
     });
     while (!held) await new Promise((resolve) => setTimeout(resolve, 5));
 
+    const retriedBefore = (await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0;
     const db = createDb(s.databaseUrl, { poolMax: 4 });
     // The first two start alone (two runners); the rest, the held key among them, form a group.
+    // Those two are denied by policy, so they lock no account: the only wait is the group's.
     const outcomes = Promise.allSettled([
-      ...Array.from({ length: 6 }, (_, i) => ask(db, { amountMinor: "300" }, `cor_fail_${i}`)),
+      ...Array.from({ length: 2 }, (_, i) => ask(db, { amountMinor: "2000000" }, `cor_fail_${i}`)),
+      ...Array.from({ length: 4 }, (_, i) => ask(db, { amountMinor: "300" }, `cor_fail_${2 + i}`)),
       ask(db, { idempotencyKey: key, amountMinor: "901" }, "cor_fail_held"),
       ...Array.from({ length: 3 }, (_, i) => ask(db, { amountMinor: "300" }, `cor_fail_${6 + i}`)),
     ]);
@@ -391,10 +409,11 @@ describe("group commit (ADR 0020)", () => {
         expect(o.status).toBe("fulfilled");
         return (o as PromiseFulfilledResult<Awaited<ReturnType<typeof create>>>).value;
       });
-    expect(others.map((o) => o.status)).toEqual(Array(9).fill("approved"));
+    expect(others.map((o) => o.status)).toEqual([...Array(2).fill("denied"), ...Array(7).fill("approved")]);
     // Written once each, and each alone: the group's transaction left nothing behind.
     expect(await transactionsOf(others.map((o) => o.id))).toBe(9);
     const rows = await s.db.moneyIntent.count({ where: { id: { in: others.map((o) => o.id) } } });
     expect(rows).toBe(9);
+    expect((await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0).toBe(retriedBefore + 1);
   });
 });
