@@ -24,7 +24,15 @@ import { sealEvents } from "@/server/shared/events/store";
 import { createLogger } from "@/server/shared/logger";
 import { createCaller } from "@/server/trpc/root";
 import { seed } from "./dashboard.bench";
-import { createOneIntent, describeMix, type IntentWorld, loadAverage, openLoop } from "./intents.bench";
+import {
+  createOneIntent,
+  describeGroups,
+  describeMix,
+  groupsSoFar,
+  type IntentWorld,
+  loadAverage,
+  openLoop,
+} from "./intents.bench";
 import { type Bench, type BenchResult, percentile, round, scratchDatabase, startSealer } from "./lib";
 
 const durationArg = process.argv.find((a) => a.startsWith("--duration="))?.split("=")[1];
@@ -177,6 +185,7 @@ const bench: Bench = {
         `${users} dashboard users (refresh every ${refreshMs} ms) and ${intentRate} intents/s for ${durationS} s`,
       );
       const sealer = startSealer(database.url);
+      const groupsBefore = await groupsSoFar();
       const deadline = performance.now() + durationS * 1000;
       const [dashboard, intents, killSwitch] = await Promise.all([
         dashboardUsers(procedures, deadline),
@@ -185,6 +194,7 @@ const bench: Bench = {
         // web process runs it (server/trpc/request-lane.ts).
         sleep(durationS * 750).then(() => pressKillSwitch(controlDb)),
       ]);
+      const groups = describeGroups(groupsBefore, await groupsSoFar());
       const sealed = await sealer.stop();
       const loadAfter = loadAverage();
       const checkpointsDuring = (await checkpoints()) - checkpointsBefore;
@@ -192,7 +202,7 @@ const bench: Bench = {
       const errors = dashboard.errors + intents.tally.errors;
       const common = `${users} dashboard users refreshing every ${refreshMs / 1000} s (${dashboard.pageLoads} page loads) and ${intentRate} intents/s offered open loop, together for ${durationS} s; pools: commands ${poolMax}, reads 6, kill-switch 2; ${size}; sealer running (${sealed} events sealed); the seed checkpointed and written back first, ${checkpointsDuring} checkpoint(s) during the run; load average ${loadBefore} → ${loadAfter}`;
       progress(
-        `intents achieved ${round(intents.achievedRate)}/s, p50 ${round(percentile(intents.latencies, 50))} ms, p99 ${round(percentile(intents.latencies, 99))} ms; dashboard errors ${dashboard.errors}, intent errors ${intents.tally.errors}`,
+        `intents achieved ${round(intents.achievedRate)}/s, p50 ${round(percentile(intents.latencies, 50))} ms, p99 ${round(percentile(intents.latencies, 99))} ms (${groups}); dashboard errors ${dashboard.errors}, intent errors ${intents.tally.errors}`,
       );
       const result: BenchResult = {
         "load.errors": {
@@ -211,7 +221,7 @@ const bench: Bench = {
           unit: "ms",
           p50: round(percentile(intents.latencies, 50)),
           p99: round(percentile(intents.latencies, 99)),
-          note: `createIntent latency from the scheduled time, every request (refused ones included); of the completed ones p50 ${round(percentile(intents.completed, 50))} ms, p99 ${round(percentile(intents.completed, 99))} ms; ${intents.issued} offered, achieved ${round(intents.achievedRate)}/s; mix: ${describeMix(intents.tally)}; target p99 < 20 ms; ${common}`,
+          note: `createIntent latency from the scheduled time, every request (refused ones included); of the completed ones p50 ${round(percentile(intents.completed, 50))} ms, p99 ${round(percentile(intents.completed, 99))} ms; ${intents.issued} offered, achieved ${round(intents.achievedRate)}/s; ${groups}; mix: ${describeMix(intents.tally)}; target p99 < 20 ms; ${common}`,
         },
         "load.intents_rate": {
           value: round(intents.achievedRate),
