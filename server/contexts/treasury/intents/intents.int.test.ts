@@ -416,4 +416,48 @@ describe("group commit (ADR 0020)", () => {
     expect(rows).toBe(9);
     expect((await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0).toBe(retriedBefore + 1);
   });
+
+  it("keeps every budget whole when concurrent groups hold on the same ventures in any order", async () => {
+    const budget = 50_000n;
+    const fixtures = await Promise.all(Array.from({ length: 4 }, () => fundedIntentFixture(s.db, budget)));
+    const retriedBefore = (await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0;
+    const db = createDb(s.databaseUrl, { poolMax: 6 });
+    // 120 intents over the four ventures in a shuffled order: the groups of both runners hold on
+    // every venture, in whatever order the requests came, and the budgets run out midway, so
+    // groups go both ways: set-based while every hold fits, row by row once one does not.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed;
+    };
+    const asks = Array.from({ length: 120 }, (_, i) => ({
+      fx: fixtures[next() % 4]!,
+      amount: 1_000 + (next() % 4_001),
+      i,
+    }));
+    const results = await Promise.all(
+      asks.map(({ fx, amount, i }) => ask(db, { amountMinor: String(amount) }, `cor_mix_${i}`, fx)),
+    ).finally(() => db.$disconnect());
+
+    for (const fx of fixtures) {
+      const mine = results.filter((r) => r.ventureId === fx.ventureId);
+      const held = mine.filter((r) => r.status === "approved").reduce((sum, r) => sum + r.amountMinor, 0n);
+      expect(held).toBeLessThanOrEqual(budget);
+      expect(await available(fx)).toBe(budget - held);
+      for (const denied of mine.filter((r) => r.status === "denied")) {
+        expect(denied.reasons.join(" ")).toMatch(/budget cannot cover/);
+        // Denied only when it did not fit what was left at its turn, which is at least what is
+        // left now.
+        expect(await available(fx)).toBeLessThan(denied.amountMinor);
+      }
+    }
+    expect(results.filter((r) => r.status === "denied").length).toBeGreaterThan(0);
+    // No group failed as a whole (and so none was written again one by one).
+    expect((await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0).toBe(retriedBefore);
+    const [row] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+      "SELECT count(*) AS n FROM money_intents WHERE id = ANY ($1::text[])",
+      results.map((r) => r.id),
+    );
+    expect(Number(row!.n)).toBe(120);
+  });
 });
