@@ -21,7 +21,7 @@ import { createIntent } from "@/server/contexts/treasury/intents/create-intent";
 import { fundVenture } from "@/server/contexts/treasury/intents/testing";
 import { createDb, type Db } from "@/server/shared/db";
 import { sealEvents } from "@/server/shared/events/store";
-import { intentGroupSize } from "@/server/shared/metrics";
+import { intentGroupTotals } from "@/server/shared/metrics";
 import { type Bench, type BenchResult, percentile, round, scratchDatabase, startSealer } from "./lib";
 
 const seconds = Number(process.env.INTENTS_BENCH_SECONDS ?? 20);
@@ -265,17 +265,7 @@ export function describeMix(tally: Tally): string {
   return parts.join(", ");
 }
 
-/** Groups and intents written by the group commit so far (ADR 0020), from its metric. */
-export async function groupsSoFar(): Promise<{ groups: number; intents: number }> {
-  const { values } = await intentGroupSize.get();
-  const value = (name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
-  return {
-    groups: value("venture_intent_group_size_count"),
-    intents: value("venture_intent_group_size_sum"),
-  };
-}
-
-/** "N groups, mean size M" between two readings of groupsSoFar. */
+/** "N groups, mean size M" between two readings of intentGroupTotals. */
 export function describeGroups(
   before: { groups: number; intents: number },
   after: { groups: number; intents: number },
@@ -308,10 +298,10 @@ const bench: Bench = {
       const loadBefore = loadAverage();
       let sealer = startSealer(database.url);
       const cpuBefore = await cpuNow(db);
-      let groupsBefore = await groupsSoFar();
+      let groupsBefore = await intentGroupTotals();
       const closed = await closedLoop(seconds, concurrency, () => createOneIntent(world));
       const cpu = cpuPerOp(cpuBefore, await cpuNow(db), closed.latencies.length);
-      let groups = describeGroups(groupsBefore, await groupsSoFar());
+      let groups = describeGroups(groupsBefore, await intentGroupTotals());
       let sealed = await sealer.stop();
       progress(
         `closed loop: ${round(closed.rate)} intents/s (${describeMix(closed.tally)}); sealed ${sealed}; ${cpu}; ${groups}`,
@@ -325,9 +315,9 @@ const bench: Bench = {
       };
 
       sealer = startSealer(database.url);
-      groupsBefore = await groupsSoFar();
+      groupsBefore = await intentGroupTotals();
       const open = await openLoop(seconds, offeredRate, () => createOneIntent(world));
-      groups = describeGroups(groupsBefore, await groupsSoFar());
+      groups = describeGroups(groupsBefore, await intentGroupTotals());
       sealed = await sealer.stop();
       progress(
         `open loop at ${offeredRate}/s: achieved ${round(open.achievedRate)}/s, p50 ${round(percentile(open.latencies, 50))} ms, p99 ${round(percentile(open.latencies, 99))} ms (${describeMix(open.tally)}); ${groups}`,

@@ -22,13 +22,13 @@ import { allowCounterparty } from "@/server/contexts/treasury/intents/counterpar
 import { createDb, type Db } from "@/server/shared/db";
 import { sealEvents } from "@/server/shared/events/store";
 import { createLogger } from "@/server/shared/logger";
+import { intentGroupTotals } from "@/server/shared/metrics";
 import { createCaller } from "@/server/trpc/root";
 import { seed } from "./dashboard.bench";
 import {
   createOneIntent,
   describeGroups,
   describeMix,
-  groupsSoFar,
   type IntentWorld,
   loadAverage,
   openLoop,
@@ -185,7 +185,7 @@ const bench: Bench = {
         `${users} dashboard users (refresh every ${refreshMs} ms) and ${intentRate} intents/s for ${durationS} s`,
       );
       const sealer = startSealer(database.url);
-      const groupsBefore = await groupsSoFar();
+      const groupsBefore = await intentGroupTotals();
       const deadline = performance.now() + durationS * 1000;
       const [dashboard, intents, killSwitch] = await Promise.all([
         dashboardUsers(procedures, deadline),
@@ -194,7 +194,7 @@ const bench: Bench = {
         // web process runs it (server/trpc/request-lane.ts).
         sleep(durationS * 750).then(() => pressKillSwitch(controlDb)),
       ]);
-      const groups = describeGroups(groupsBefore, await groupsSoFar());
+      const groups = describeGroups(groupsBefore, await intentGroupTotals());
       const sealed = await sealer.stop();
       const loadAfter = loadAverage();
       const checkpointsDuring = (await checkpoints()) - checkpointsBefore;

@@ -28,6 +28,21 @@ export const intentGroupsRetriedAlone = new Counter({
   registers: [registry],
 });
 
+/** The group commit's totals so far in this process: groups, intents in them, groups retried. */
+export async function intentGroupTotals(): Promise<{
+  groups: number;
+  intents: number;
+  retriedAlone: number;
+}> {
+  const sizes = (await intentGroupSize.get()).values;
+  const size = (name: string) => sizes.find((v) => v.metricName === name)?.value ?? 0;
+  return {
+    groups: size("venture_intent_group_size_count"),
+    intents: size("venture_intent_group_size_sum"),
+    retriedAlone: (await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0,
+  };
+}
+
 const eventsTotal = new Gauge({
   name: "venture_events_total",
   help: "Events in the log",

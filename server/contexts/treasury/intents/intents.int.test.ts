@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db, withTransaction } from "@/server/shared/db";
 import { AppError, type ErrorCode } from "@/server/shared/errors";
 import { readEvents, sealEvents } from "@/server/shared/events/store";
-import { intentGroupSize, intentGroupsRetriedAlone } from "@/server/shared/metrics";
+import { intentGroupTotals } from "@/server/shared/metrics";
 import { openTestServices, type TestServices } from "@/test/services";
 import { getBalances } from "../ledger/get-balances";
 import { approveIntent } from "./approve-intent";
@@ -278,16 +278,6 @@ async function transactionsOf(ids: string[]): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-/** The group-size histogram's count (groups) and sum (intents) so far, from /api/metrics' registry. */
-async function groupSizes(): Promise<{ groups: number; intents: number }> {
-  const { values } = await intentGroupSize.get();
-  const value = (name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
-  return {
-    groups: value("venture_intent_group_size_count"),
-    intents: value("venture_intent_group_size_sum"),
-  };
-}
-
 describe("group commit (ADR 0020)", () => {
   const ask = (db: Db, over: Record<string, unknown>, correlationId: string, fx: IntentFixture = f) =>
     createIntent({
@@ -301,7 +291,7 @@ describe("group commit (ADR 0020)", () => {
   it("writes intents that arrive together in one transaction, each with its own answer and events", async () => {
     const taken = await create({ amountMinor: "800" });
     const before = await available();
-    const sizesBefore = await groupSizes();
+    const sizesBefore = await intentGroupTotals();
     const db = createDb(s.databaseUrl, { poolMax: 4 });
     const asks = [
       ...Array.from({ length: 10 }, (_, i) => ({ amountMinor: String(100 + i) })),
@@ -325,7 +315,7 @@ describe("group commit (ADR 0020)", () => {
     const written = outcomes.slice(0, 12).map((_, i) => value(i));
     // Fewer transactions than intents: some were written together, as the metrics say too.
     expect(await transactionsOf(written.map((w) => w.id))).toBeLessThan(written.length);
-    const sizesAfter = await groupSizes();
+    const sizesAfter = await intentGroupTotals();
     expect(sizesAfter.intents - sizesBefore.intents).toBe(asks.length);
     expect(sizesAfter.groups - sizesBefore.groups).toBeLessThan(asks.length);
     const held = written.filter((w) => w.holdId !== null).reduce((sum, w) => sum + w.amountMinor, 0n);
@@ -378,7 +368,7 @@ describe("group commit (ADR 0020)", () => {
     });
     while (!held) await new Promise((resolve) => setTimeout(resolve, 5));
 
-    const retriedBefore = (await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0;
+    const retriedBefore = (await intentGroupTotals()).retriedAlone;
     const db = createDb(s.databaseUrl, { poolMax: 4 });
     // The first two start alone (two runners); the rest, the held key among them, form a group.
     // Those two are denied by policy, so they lock no account: the only wait is the group's.
@@ -414,13 +404,13 @@ describe("group commit (ADR 0020)", () => {
     expect(await transactionsOf(others.map((o) => o.id))).toBe(9);
     const rows = await s.db.moneyIntent.count({ where: { id: { in: others.map((o) => o.id) } } });
     expect(rows).toBe(9);
-    expect((await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0).toBe(retriedBefore + 1);
+    expect((await intentGroupTotals()).retriedAlone).toBe(retriedBefore + 1);
   });
 
   it("keeps every budget whole when concurrent groups hold on the same ventures in any order", async () => {
     const budget = 50_000n;
     const fixtures = await Promise.all(Array.from({ length: 4 }, () => fundedIntentFixture(s.db, budget)));
-    const retriedBefore = (await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0;
+    const retriedBefore = (await intentGroupTotals()).retriedAlone;
     const db = createDb(s.databaseUrl, { poolMax: 6 });
     // 120 intents over the four ventures in a shuffled order: the groups of both runners hold on
     // every venture, in whatever order the requests came, and the budgets run out midway, so
@@ -453,7 +443,7 @@ describe("group commit (ADR 0020)", () => {
     }
     expect(results.filter((r) => r.status === "denied").length).toBeGreaterThan(0);
     // No group failed as a whole (and so none was written again one by one).
-    expect((await intentGroupsRetriedAlone.get()).values[0]?.value ?? 0).toBe(retriedBefore);
+    expect((await intentGroupTotals()).retriedAlone).toBe(retriedBefore);
     const [row] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
       "SELECT count(*) AS n FROM money_intents WHERE id = ANY ($1::text[])",
       results.map((r) => r.id),
