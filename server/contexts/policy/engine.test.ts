@@ -29,6 +29,17 @@ function compiled(scope: PolicyScope, text: string): CompiledPolicySet {
   return result.policySet;
 }
 
+/** Runs `body` with every pruned and combined set built at its first use, so each call exercises them. */
+function withSetsBuiltAtOnce(body: () => void): void {
+  const saved = { ...planCosts };
+  planCosts.preparseMicrosPerPolicy = 0;
+  try {
+    body();
+  } finally {
+    Object.assign(planCosts, saved);
+  }
+}
+
 const treasury = compiled("treasury", defaultPolicyText("treasury"));
 const tools = compiled("tools", defaultPolicyText("tools"));
 const publishing = compiled("publishing", defaultPolicyText("publishing"));
@@ -128,9 +139,7 @@ describe("default deny and forbid-wins", () => {
   });
 
   it("decides several actions in one call exactly as one call each: shared copies and a condition on the action", () => {
-    const saved = { ...planCosts };
-    planCosts.preparseMicrosPerPolicy = 0; // the combined set from the first call
-    try {
+    withSetsBuiltAtOnce(() => {
       // test.stop's condition does not read the action (one copy stands for all three actions);
       // test.big-needs-approval's does (a copy per action, and only spend_without_approval's holds).
       const policy = compiled(
@@ -154,9 +163,59 @@ describe("default deny and forbid-wins", () => {
         expect(combined.map((d) => d.decision)).toEqual(expected);
         expect(combined).toEqual(spend.map((action) => decide({ ...request, action })));
       }
-    } finally {
-      Object.assign(planCosts, saved);
-    }
+    });
+  });
+
+  it("decides a request of a shape already checked as the schema-checked call does, action hierarchy included", () => {
+    withSetsBuiltAtOnce(() => {
+      // Without the schema, Cedar knows no action hierarchy unless the action entities are supplied:
+      // `Action::"spend_without_approval" in Action::"spend_with_single_approval"` would be false.
+      const policy = compiled(
+        "treasury",
+        `@id("test.allow") permit (principal, action in Action::"spend", resource);
+         @id("test.large-needs-four-eyes") forbid (principal, action in Action::"spend", resource)
+           when { action in Action::"spend_with_single_approval" && context.amountMinor > 1000 };`,
+      );
+      const spend = ["spend", "spend_with_single_approval", "spend_without_approval"] as const;
+      // The first request of this shape is checked against the schema; the later ones are not.
+      for (const amount of [10, 5_000, 10, 5_000]) {
+        const request = spendRequest(policy, amount);
+        const reference = spend.map((action) => decideWithEveryPolicy({ ...request, action }));
+        expect(decideActions(request, spend)).toEqual(reference);
+        expect(reference.map((d) => d.decision)).toEqual(
+          amount > 1000 ? ["allow", "deny", "deny"] : ["allow", "allow", "allow"],
+        );
+      }
+    });
+  });
+
+  it("still checks a request of a new shape against the schema after others were accepted, and denies it", () => {
+    withSetsBuiltAtOnce(() => {
+      const policy = compiled(
+        "treasury",
+        `@id("test.allow") permit (principal, action in Action::"spend", resource);
+         @id("test.no-ads") forbid (principal, action in Action::"spend", resource) when { context.category == "ads" };`,
+      );
+      const spend = ["spend", "spend_with_single_approval", "spend_without_approval"] as const;
+      const accepted = spendRequest(policy, 100);
+      for (let i = 0; i < 3; i++) {
+        expect(decideActions(accepted, spend).map((d) => d.decision)).toEqual(["allow", "allow", "allow"]);
+      }
+      // A number where the schema says String: unchecked, `context.category == "ads"` would simply
+      // be false and the spend allowed.
+      const mistyped = { ...accepted, context: { ...accepted.context, category: 7 } };
+      const denied = decideActions(mistyped, spend);
+      expect(denied.map((d) => d.decision)).toEqual(["deny", "deny", "deny"]);
+      expect(denied[0]!.errors.join()).toMatch(/category/);
+      // An attribute the schema does not declare, on an entity of an accepted type.
+      const extra = {
+        ...accepted,
+        entities: [{ ...accepted.entities[0]!, attrs: { portfolioRole: "founder", superuser: true } }],
+      };
+      const refused = decideActions(extra, spend);
+      expect(refused.map((d) => d.decision)).toEqual(["deny", "deny", "deny"]);
+      expect(refused[0]!.errors.join()).toMatch(/superuser/);
+    });
   });
 
   it("denies when a policy fails to evaluate, where Cedar alone would skip the forbid and allow", () => {
@@ -630,10 +689,7 @@ describe("request plans (pruned sets, one call for three actions) decide exactly
   const spendActions = ["spend", "spend_with_single_approval", "spend_without_approval"] as const;
 
   it("gives the same decision, reasons and errors as Cedar over the whole version (property)", () => {
-    const saved = { ...planCosts };
-    // Build every pruned and combined set at once, so each run exercises them.
-    planCosts.preparseMicrosPerPolicy = 0;
-    try {
+    withSetsBuiltAtOnce(() => {
       fc.assert(
         fc.property(
           fc.array(policyArb, { minLength: 1, maxLength: 12 }),
@@ -650,9 +706,7 @@ describe("request plans (pruned sets, one call for three actions) decide exactly
         ),
         { numRuns: Number(process.env.PROPERTY_RUNS ?? 15) },
       );
-    } finally {
-      Object.assign(planCosts, saved);
-    }
+    });
   }, 120_000);
 });
 

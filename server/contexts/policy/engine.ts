@@ -515,6 +515,79 @@ export function defectivePolicySet(
 //   permit → allow naming all of them; else default deny).
 //   Errors are the exception: when the combined call reports any error, or cannot be made, the
 //   actions are decided one call each, so the errors reported are Cedar's own for each action.
+// - Validation once per request shape (ADR 0021). About a third of a combined call is Cedar checking
+//   the request and its entities against the schema. What that check looks at is the request's
+//   shape: the principal's and resource's types, each entity's type, attribute names and value
+//   types and its parents' types, and the context's attribute names and value types — never a
+//   string's or a number's value (the schemas have no enumerated entity types and no extension
+//   types). So the first request of each shape is asked with the schema, as every request used to
+//   be; once Cedar has accepted a shape, later requests of exactly that shape are asked without it,
+//   with the scope's action entities supplied when a condition compares actions. A request of a
+//   new shape — a missing attribute, a number where a string belongs — is checked, and refused.
+
+/**
+ * Request shapes Cedar has accepted against the schema, by scope and action (see above). Shapes
+ * come from a handful of request builders, so the bound is never reached in practice; past it the
+ * set starts over and shapes are checked again.
+ */
+const validatedShapes = new Set<string>();
+const validatedShapesMax = 1_000;
+
+/** A value's shape: its type, recursively; for an entity reference, the entity type. */
+function shapeOf(value: CedarValue): string {
+  switch (typeof value) {
+    case "boolean":
+      return "B";
+    case "number":
+      return "L";
+    case "string":
+      return "S";
+  }
+  if (Array.isArray(value)) {
+    const items = new Set<string>();
+    for (const item of value as readonly CedarValue[]) items.add(shapeOf(item));
+    return `[${[...items].sort().join("|")}]`;
+  }
+  const record = value as { readonly [key: string]: CedarValue };
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  for (const key of keys) out += `${JSON.stringify(key)}:${shapeOf(record[key]!)},`;
+  return `${out}}`;
+}
+
+/** What Cedar's schema check of a request depends on; see "Validation once per request shape". */
+function requestShape(
+  scope: PolicyScope,
+  action: string,
+  request: Omit<DecisionRequest, "action" | "policy">,
+) {
+  const entities = request.entities
+    .map((e) => `${e.uid.type}${shapeOf(e.attrs)}<${e.parents.map((p) => p.type).sort()}>`)
+    .sort();
+  return [
+    scope,
+    action,
+    request.principal.type,
+    request.resource.type,
+    shapeOf(request.context),
+    ...entities,
+  ].join("\u0000");
+}
+
+/** The scope's actions as entities, each with its ancestors, for a call made without the schema. */
+const actionEntitiesByScope = new Map<PolicyScope, CedarEntity[]>();
+
+function actionEntities(scope: PolicyScope): CedarEntity[] {
+  const cached = actionEntitiesByScope.get(scope);
+  if (cached) return cached;
+  const entities = [...actionAncestors(scope)].map(([key, ancestors]) => ({
+    uid: uidOfKey(key),
+    attrs: {},
+    parents: [...ancestors].map(uidOfKey),
+  }));
+  actionEntitiesByScope.set(scope, entities);
+  return entities;
+}
 
 /** Pre-parse cost per policy and evaluation cost per policy and call, in µs (see above). */
 export const planCosts = { preparseMicrosPerPolicy: 200, evaluateMicrosPerPolicy: 2, callMicros: 70 };
@@ -559,7 +632,10 @@ type Plan = {
   own: Family;
   /** Per-action copies for one call over several actions; built on demand, null when not possible. */
   /** Per combined set: for each copy, the actions (indexes into the call's) and the policy it stands for. */
-  combined: Map<string, { family: Family | null; hits: number; actionsOf: number[][]; policyOf: number[] }>;
+  combined: Map<
+    string,
+    { family: Family | null; hits: number; actionsOf: number[][]; policyOf: number[]; readsActions: boolean }
+  >;
 };
 
 const plans = new WeakMap<CompiledPolicySet, Plan>();
@@ -588,6 +664,10 @@ const plannedSets = new Map<string, () => void>();
 let plannedSetCount = 0;
 
 const uidKey = (type: string, id: string) => `${type}\u0000${id}`;
+const uidOfKey = (key: string): EntityRef => {
+  const [type, id] = key.split("\u0000") as [string, string];
+  return { type, id };
+};
 
 function entityKeyOf(value: unknown): string | null {
   if (typeof value !== "object" || value === null) return null;
@@ -869,12 +949,29 @@ function precheck(request: DecisionRequest): PolicyDecision | null {
   return inexact.length > 0 ? failClosed(policy, inexact) : null;
 }
 
-/** One Cedar call; a thrown conversion error becomes a failure answer. */
+/**
+ * One Cedar call; a thrown conversion error becomes a failure answer. `unchecked`: the request's
+ * shape was accepted before, so it is asked without the schema (see "Validation once per request
+ * shape"), with these action entities.
+ */
 function authorize(
   request: Omit<DecisionRequest, "policy"> & { policy: CompiledPolicySet },
   preparsedPolicySetId: string,
+  unchecked: { actionEntities: readonly CedarEntity[] } | null = null,
 ): AuthorizationAnswer | { type: "thrown"; error: unknown } {
   try {
+    if (unchecked) {
+      return statefulIsAuthorized({
+        principal: request.principal,
+        action: { type: "Action", id: request.action },
+        resource: request.resource,
+        context: request.context as Record<string, never>,
+        entities: (unchecked.actionEntities.length > 0
+          ? [...request.entities, ...unchecked.actionEntities]
+          : request.entities) as EntityJson[],
+        preparsedPolicySetId,
+      });
+    }
     return statefulIsAuthorized({
       principal: request.principal,
       action: { type: "Action", id: request.action },
@@ -1015,6 +1112,8 @@ function combinedFor(policy: CompiledPolicySet, plan: Plan, actions: readonly Po
     hits: 0,
     actionsOf: [] as number[][],
     policyOf: [] as number[],
+    /** Some copy's condition compares actions, so a call without the schema needs the action entities. */
+    readsActions: false,
   };
   plan.combined.set(key, entry);
   // One call validates the request once, for the first action: the actions must accept the same
@@ -1041,6 +1140,7 @@ function combinedFor(policy: CompiledPolicySet, plan: Plan, actions: readonly Po
         })) as PolicyJson["conditions"];
         const text = JSON.stringify(conditions);
         if (text.includes('"Var":"action"')) throw new Error("action left in a condition");
+        if (text.includes('"type":"Action"')) entry.readsActions = true;
         const same = copies.get(text);
         if (same !== undefined) {
           entry.actionsOf[same]!.push(actionIndex);
@@ -1098,8 +1198,16 @@ export function decideActions(
   } catch {
     return separately();
   }
-  const answer = authorize({ ...request, action: first }, setId);
+  const shape = requestShape(policy.scope, first, request);
+  const unchecked = validatedShapes.has(shape)
+    ? { actionEntities: combined.readsActions ? actionEntities(policy.scope) : [] }
+    : null;
+  const answer = authorize({ ...request, action: first }, setId, unchecked);
   if (answer.type !== "success" || answer.response.diagnostics.errors.length > 0) return separately();
+  if (!unchecked) {
+    if (validatedShapes.size >= validatedShapesMax) validatedShapes.clear();
+    validatedShapes.add(shape);
+  }
   const satisfied = actions.map(() => ({ permits: [] as string[], forbids: [] as string[] }));
   for (const id of answer.response.diagnostics.reason) {
     const index = Number(id.slice(1));
