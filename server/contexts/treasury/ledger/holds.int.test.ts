@@ -290,6 +290,69 @@ describe("holds under concurrency", () => {
     expect((await verifyLedger(s.db, { portfolioId: v.portfolioId })).ok).toBe(true);
   });
 
+  it("two batches holding on the same accounts in opposite orders do not deadlock: accounts are locked in id order", async () => {
+    const [a, b] = (
+      await Promise.all([
+        fundedVenture(s.db, { budgetMinor: 10_000n }),
+        fundedVenture(s.db, { budgetMinor: 10_000n }),
+      ])
+    ).sort((x, y) => (x.acct("budget") < y.acct("budget") ? -1 : 1)) as [
+      Awaited<ReturnType<typeof fundedVenture>>,
+      Awaited<ReturnType<typeof fundedVenture>>,
+    ];
+    const holdOn = (v: typeof a) => ({
+      id: newId("correlation"),
+      debitAccountId: v.acct("expense:models"),
+      creditAccountId: v.acct("budget"),
+      amountMinor: 100n,
+      expiresAt: inMinutes(10),
+    });
+    const waitingOnLocks = async () => {
+      const [row] = await s.db.$queryRawUnsafe<Array<{ n: bigint }>>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      return Number(row!.n);
+    };
+    const until = async (n: number) => {
+      for (let waited = 0; (await waitingOnLocks()) < n; waited += 10) {
+        expect(waited, `${n} transaction(s) waiting on a row lock`).toBeLessThan(10_000);
+        await sleep(10);
+      }
+    };
+    // A third transaction holds a's expense account, the first account of the first batch in its
+    // own order. Locking in the order given, the first batch would wait there holding nothing, and
+    // the second (b before a) would take b's accounts and then wait there too; once released, the
+    // first would get a's accounts and wait for b's: a deadlock. Locking every account in id order
+    // first, the second batch waits at a's budget holding nothing, and both go through.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = false;
+    const blocker = withTransaction(s.db, async (tx) => {
+      await tx.$executeRawUnsafe(
+        "SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE",
+        a.acct("expense:models"),
+      );
+      locked = true;
+      await gate;
+    });
+    while (!locked) await sleep(5);
+    const forward = withTransaction(s.db, (tx) => placeHolds(tx, { holds: [holdOn(a), holdOn(b)] }));
+    await until(1);
+    const backward = withTransaction(s.db, (tx) => placeHolds(tx, { holds: [holdOn(b), holdOn(a)] }));
+    await until(2);
+    release();
+    await blocker;
+    const settled = await Promise.allSettled([forward, backward]);
+    expect(settled.map((r) => (r.status === "rejected" ? String(r.reason) : r.status))).toEqual([
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const [budgetA, budgetB] = await getBalances(s.db, { accountIds: [a.acct("budget"), b.acct("budget")] });
+    expect([budgetA!.availableMinor, budgetB!.availableMinor]).toEqual([9_800n, 9_800n]);
+  });
+
   it("post, void and expiry racing for one hold: it resolves exactly once", async () => {
     const v = await fundedVenture(s.db, { budgetMinor: 100_000n });
     // Ten holds race a post against a void; ten short-lived ones race four expiry jobs.
