@@ -301,48 +301,35 @@ const bench: Bench = {
       // lookup as the table grows (seen: 30-40 ms for a group's state read).
       await db.$executeRawUnsafe("ANALYZE");
 
+      // A closed loop with the sealer running: rate, latencies, CPU per intent and group commits.
+      const measureClosedLoop = async (durationS: number, inFlight: number) => {
+        const sealer = startSealer(database.url);
+        const cpuBefore = await cpuNow(db);
+        const groupsBefore = await intentGroupTotals();
+        const loop = await closedLoop(durationS, inFlight, () => createOneIntent(world));
+        const cpu = cpuPerOp(cpuBefore, await cpuNow(db), loop.latencies.length);
+        const groups = describeGroups(groupsBefore, await intentGroupTotals());
+        const sealed = await sealer.stop();
+        progress(
+          `closed loop at ${inFlight} in flight: ${round(loop.rate)} intents/s (${describeMix(loop.tally)}); sealed ${sealed}; ${cpu}; ${groups}`,
+        );
+        return {
+          value: round(loop.rate, 0),
+          unit: "intents/s",
+          p50: round(percentile(loop.latencies, 50)),
+          p99: round(percentile(loop.latencies, 99)),
+          note: `createIntent end to end (policy, hold, 3 events, intent row; one transaction, shared by the intents that arrive together: ${groups}, ADR 0020), ${inFlight} in flight, pool ${poolMax}, ${ventureCount} ventures, default treasury policy, ${durationS} s, sealer running (${sealed} events sealed); ${cpu} (sealer included); mix: ${describeMix(loop.tally)}; load average ${loadAverage()}; target ≥ 1,500/s; p50/p99 ms`,
+        };
+      };
       const result: BenchResult = {};
-      const loadBefore = loadAverage();
-      let sealer = startSealer(database.url);
-      const cpuBefore = await cpuNow(db);
-      let groupsBefore = await intentGroupTotals();
-      const closed = await closedLoop(seconds, concurrency, () => createOneIntent(world));
-      const cpu = cpuPerOp(cpuBefore, await cpuNow(db), closed.latencies.length);
-      let groups = describeGroups(groupsBefore, await intentGroupTotals());
-      let sealed = await sealer.stop();
-      progress(
-        `closed loop: ${round(closed.rate)} intents/s (${describeMix(closed.tally)}); sealed ${sealed}; ${cpu}; ${groups}`,
-      );
-      result["intents.closed_loop"] = {
-        value: round(closed.rate, 0),
-        unit: "intents/s",
-        p50: round(percentile(closed.latencies, 50)),
-        p99: round(percentile(closed.latencies, 99)),
-        note: `createIntent end to end (policy, hold, 3 events, intent row; one transaction, shared by the intents that arrive together: ${groups}, ADR 0020), ${concurrency} in flight, pool ${poolMax}, ${ventureCount} ventures, default treasury policy, ${seconds} s, sealer running (${sealed} events sealed); ${cpu} (sealer included); mix: ${describeMix(closed.tally)}; load average ${loadBefore} → ${loadAverage()}; target ≥ 1,500/s; p50/p99 ms`,
-      };
+      result["intents.closed_loop"] = await measureClosedLoop(seconds, concurrency);
+      result["intents.closed_loop_saturated"] = await measureClosedLoop(seconds / 2, concurrency * 2);
 
-      const saturatedInFlight = concurrency * 2;
-      sealer = startSealer(database.url);
-      groupsBefore = await intentGroupTotals();
-      const saturated = await closedLoop(seconds / 2, saturatedInFlight, () => createOneIntent(world));
-      groups = describeGroups(groupsBefore, await intentGroupTotals());
-      sealed = await sealer.stop();
-      progress(
-        `closed loop at ${saturatedInFlight} in flight: ${round(saturated.rate)} intents/s; ${groups}`,
-      );
-      result["intents.closed_loop_saturated"] = {
-        value: round(saturated.rate, 0),
-        unit: "intents/s",
-        p50: round(percentile(saturated.latencies, 50)),
-        p99: round(percentile(saturated.latencies, 99)),
-        note: `as intents.closed_loop with ${saturatedInFlight} in flight for ${seconds / 2} s: ${groups}; sealer running (${sealed} events sealed); mix: ${describeMix(saturated.tally)}; load average ${loadAverage()}; target ≥ 1,500/s; p50/p99 ms`,
-      };
-
-      sealer = startSealer(database.url);
-      groupsBefore = await intentGroupTotals();
+      const sealer = startSealer(database.url);
+      const groupsBefore = await intentGroupTotals();
       const open = await openLoop(seconds, offeredRate, () => createOneIntent(world));
-      groups = describeGroups(groupsBefore, await intentGroupTotals());
-      sealed = await sealer.stop();
+      const groups = describeGroups(groupsBefore, await intentGroupTotals());
+      const sealed = await sealer.stop();
       progress(
         `open loop at ${offeredRate}/s: achieved ${round(open.achievedRate)}/s, p50 ${round(percentile(open.latencies, 50))} ms, p99 ${round(percentile(open.latencies, 99))} ms (${describeMix(open.tally)}); ${groups}`,
       );

@@ -960,29 +960,19 @@ function authorize(
   unchecked: { actionEntities: readonly CedarEntity[] } | null = null,
 ): AuthorizationAnswer | { type: "thrown"; error: unknown } {
   try {
-    if (unchecked) {
-      return statefulIsAuthorized({
-        principal: request.principal,
-        action: { type: "Action", id: request.action },
-        resource: request.resource,
-        context: request.context as Record<string, never>,
-        entities: (unchecked.actionEntities.length > 0
-          ? [...request.entities, ...unchecked.actionEntities]
-          : request.entities) as EntityJson[],
-        preparsedPolicySetId,
-      });
-    }
     return statefulIsAuthorized({
       principal: request.principal,
       action: { type: "Action", id: request.action },
       resource: request.resource,
       context: request.context as Record<string, never>,
-      entities: request.entities as EntityJson[],
+      entities: (unchecked && unchecked.actionEntities.length > 0
+        ? [...request.entities, ...unchecked.actionEntities]
+        : request.entities) as EntityJson[],
       preparsedPolicySetId,
-      preparsedSchemaName: schemaName(request.policy.scope),
-      // The request and its entities are checked against the schema: a missing or mistyped
-      // attribute is an error (so deny), never a silently false condition.
-      validateRequest: true,
+      // Unless its shape was accepted before, the request and its entities are checked against the
+      // schema: a missing or mistyped attribute is an error (so deny), never a silently false
+      // condition.
+      ...(unchecked ? {} : { preparsedSchemaName: schemaName(request.policy.scope), validateRequest: true }),
     });
   } catch (error) {
     return { type: "thrown", error };
