@@ -1,5 +1,6 @@
 // npm run bench [-- name ...]: runs every bench/*.bench.ts (or the named ones), prints JSON
 // figures and merges them into bench/results/latest.json, keyed by metric name, plus a dated copy.
+import "@/server/shared/v8-workaround";
 import fs from "node:fs";
 import path from "node:path";
 import type { Bench, BenchResult } from "./lib";

@@ -28,6 +28,26 @@ export const intentGroupsRetriedAlone = new Counter({
   registers: [registry],
 });
 
+/**
+ * Transactions of money intents by the state their decisions were made on (ADR 0022): `remembered`
+ * when decided on the state this process read before and found unchanged where they were written,
+ * `changed` when that state no longer held (read again and decided again in the same transaction),
+ * `read` when the state was read first.
+ */
+export const intentStateTransactions = new Counter({
+  name: "venture_intent_state_transactions_total",
+  help: "Money intent transactions by the state their decisions were made on",
+  labelNames: ["state"],
+  registers: [registry],
+});
+
+/** Money intent transactions so far in this process, by the state they were decided on. */
+export async function intentStateTotals(): Promise<{ read: number; remembered: number; changed: number }> {
+  const values = (await intentStateTransactions.get()).values;
+  const count = (state: string) => values.find((v) => v.labels.state === state)?.value ?? 0;
+  return { read: count("read"), remembered: count("remembered"), changed: count("changed") };
+}
+
 /** The group commit's totals so far in this process: groups, intents in them, groups retried. */
 export async function intentGroupTotals(): Promise<{
   groups: number;

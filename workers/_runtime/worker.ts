@@ -1,5 +1,6 @@
 // Runs one worker process: opens its services, starts its kill-switch gate, consumers and loops,
 // writes a heartbeat, and on SIGTERM/SIGINT drains everything and exits.
+import "@/server/shared/v8-workaround";
 import os from "node:os";
 import { loadEnv } from "@/server/shared/env";
 import { newId } from "@/server/shared/ids";

@@ -6,8 +6,11 @@
 // The hot path of the treasury, so it is written for round trips (docs/decisions/0018): BEGIN with
 // one statement that reads everything the decisions need, one that places the holds and inserts the
 // intents (treasury_create_intents), one that appends the events and carries the COMMIT. Intents
-// that arrive while the path is busy share those three (group commit, docs/decisions/0020). Raw SQL
-// throughout: Prisma's query compiler costs more than these queries (server/shared/db.ts).
+// that arrive while the path is busy share those three (group commit, docs/decisions/0020). When
+// this process has read every request's state before, the intents are decided on it and the read
+// is left out: the write checks that state is still so, or writes nothing and the state is read
+// after all (docs/decisions/0022). Raw SQL throughout: Prisma's query compiler costs more than these
+// queries (server/shared/db.ts).
 import { lockControlState } from "@/server/contexts/control/api";
 import {
   type ActivePolicyPointer,
@@ -23,7 +26,7 @@ import type { EventActor } from "@/server/shared/events/envelope";
 import { appendEvents, type NewEvent } from "@/server/shared/events/store";
 import { GroupCommit, type Settled } from "@/server/shared/group-commit";
 import { newId } from "@/server/shared/ids";
-import { intentGroupSize, intentGroupsRetriedAlone } from "@/server/shared/metrics";
+import { intentGroupSize, intentGroupsRetriedAlone, intentStateTransactions } from "@/server/shared/metrics";
 import { assertValidHolds, type HoldInput } from "../ledger/holds";
 import type { PlacedHold } from "../ledger/place-hold";
 import { ledgerEvents, recordAccountsOpened } from "../ledger/record";
@@ -231,33 +234,30 @@ type HoldInputWithMemo = HoldInput & { memo: string };
 type Step = { draft: Draft } | { existingId: string } | { error: unknown };
 
 /**
- * Writes intents in one transaction — one, or a group — in four round trips however many: BEGIN
- * with the read of every state, the holds and intent rows, the events with COMMIT, and, only when
- * the ledger refused a hold, the denials in between. A request refused on its own (a key reused
- * with other content, an unknown venture, an invalid hold) answers with its error, and the others
- * are written. Throws when the transaction fails.
+ * Writes intents in one transaction — one, or a group — in three round trips however many. When
+ * this process remembers every request's state (see rememberedStates), the intents are decided on it
+ * first, and one statement checks it is still so and writes them (holds and intent rows, with the
+ * BEGIN); otherwise, or when it was not so, one statement reads every state and one writes. Then the
+ * events go with COMMIT; only when the ledger refused a hold are the denials written in between. A
+ * request refused on its own (a key reused with other content, an unknown venture, an invalid hold)
+ * answers with its error, and the others are written. Throws when the transaction fails.
  */
 async function writeIntents(db: Db, requests: IntentRequest[]): Promise<Array<Settled<MoneyIntentView>>> {
   const steps = await withTransaction(db, async (tx) => {
-    const states = await readStates(tx, requests);
-    // A missing kill-switch row: lockControlState names the problem (UNAVAILABLE, fail closed).
-    const controlState = states[0]!.controlState ?? (await lockControlState(tx)).state;
-    invariant(["running", "paused"].includes(controlState), "control state");
     const now = new Date();
-
-    const steps: Step[] = [];
-    for (const [i, request] of requests.entries()) {
-      try {
-        steps.push(await decide(tx, request, states[i]!, controlState === "paused", now));
-      } catch (error) {
-        steps.push({ error });
-      }
+    let written = await writeOnRememberedStates(tx, db, requests, now);
+    if (!written) {
+      const states = await readStates(tx, requests);
+      // A missing kill-switch row: lockControlState names the problem (UNAVAILABLE, fail closed).
+      const controlState = states[0]!.controlState ?? (await lockControlState(tx)).state;
+      invariant(["running", "paused"].includes(controlState), "control state");
+      rememberStates(db, requests, states, controlState);
+      const steps = await decideAll(tx, requests, states, controlState === "paused", now);
+      written = { steps, placed: await writeDrafts(tx, draftsOf(steps)) };
     }
-    const drafts = steps.flatMap((step) => ("draft" in step ? [step.draft] : []));
+    const { steps, placed } = written;
+    const drafts = draftsOf(steps);
 
-    for (const draft of drafts)
-      if (draft.hold) await openCharts(tx, draft.request.options, draft.request.plan);
-    const placed = await insertIntents(tx, drafts);
     const denials: Draft[] = [];
     drafts.forEach((draft, i) => {
       const outcome = placed[i]!;
@@ -292,6 +292,150 @@ async function writeIntents(db: Db, requests: IntentRequest[]): Promise<Array<Se
     }
   }
   return answers;
+}
+
+type Written = { steps: Step[]; placed: Placed[] };
+
+const draftsOf = (steps: Step[]): Draft[] => steps.flatMap((step) => ("draft" in step ? [step.draft] : []));
+
+/** Each request's decision, or the error that refuses it alone. */
+async function decideAll(
+  tx: Tx,
+  requests: IntentRequest[],
+  states: IntentState[],
+  paused: boolean,
+  now: Date,
+): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const [i, request] of requests.entries()) {
+    try {
+      steps.push(await decide(tx, request, states[i]!, paused, now));
+    } catch (error) {
+      steps.push({ error });
+    }
+  }
+  return steps;
+}
+
+/** Opens the charts the holds need (once per process, see openCharts), then places the holds and
+ * inserts the intent rows; with `remembered`, only if that state still holds (else null). */
+async function writeDrafts(tx: Tx, drafts: Draft[]): Promise<Placed[]>;
+async function writeDrafts(tx: Tx, drafts: Draft[], remembered: RememberedState[]): Promise<Placed[] | null>;
+async function writeDrafts(
+  tx: Tx,
+  drafts: Draft[],
+  remembered?: RememberedState[],
+): Promise<Placed[] | null> {
+  for (const draft of drafts) if (draft.hold) await openCharts(tx, draft.request.options, draft.request.plan);
+  return insertIntents(tx, drafts, remembered);
+}
+
+/**
+ * The group decided on the states this process remembers for its requests, and written if they
+ * still hold (one statement, treasury_create_intents_if_current). Null when a request's state is not
+ * remembered, or when what was remembered no longer holds: nothing was written then, and the caller
+ * reads the states.
+ */
+async function writeOnRememberedStates(
+  tx: Tx,
+  db: Db,
+  requests: IntentRequest[],
+  now: Date,
+): Promise<Written | null> {
+  const remembered = rememberedStates(db, requests);
+  if (!remembered) {
+    intentStateTransactions.inc({ state: "read" });
+    return null;
+  }
+  const steps = await decideAll(
+    tx,
+    requests,
+    remembered.map((state) => ({ ...state, existing: null, freezes: [], controlState: "running" })),
+    false,
+    now,
+  );
+  const drafts = draftsOf(steps);
+  const checked = drafts.map((draft) => remembered[requests.indexOf(draft.request)]!);
+  const placed = await writeDrafts(tx, drafts, checked);
+  if (!placed) {
+    intentStateTransactions.inc({ state: "changed" });
+    forgetStates(db, requests);
+    return null;
+  }
+  intentStateTransactions.inc({ state: "remembered" });
+  return { steps, placed };
+}
+
+/**
+ * What a request's decision read, remembered per process and database after each read: its
+ * venture's portfolio, the allowlist and the active policy pointer, for a request none of whose
+ * freezes applied while the kill-switch was running. Only a hint: treasury_create_intents_if_current
+ * checks all of it, and the key, where the intents are written (ADR 0022).
+ */
+type RememberedState = Pick<IntentState, "venturePortfolioId" | "allowlist" | "policy"> & {
+  alsoFrozenWith: readonly string[];
+};
+
+const rememberedByDb = new WeakMap<Db, Map<string, RememberedState>>();
+
+const stateKey = (request: IntentRequest) =>
+  [request.input.portfolioId, request.input.ventureId, ...(request.options.alsoFrozenWith ?? [])].join(
+    "\u0000",
+  );
+
+/**
+ * Every request's remembered state, or null. Also null while a request's charts of accounts are not
+ * known to be open: opening them writes, and nothing may be written before the check.
+ */
+function rememberedStates(db: Db, requests: IntentRequest[]): RememberedState[] | null {
+  const known = rememberedByDb.get(db);
+  const charts = openedCharts.get(db);
+  if (!known || !charts) return null;
+  const states: RememberedState[] = [];
+  for (const request of requests) {
+    const state = known.get(stateKey(request));
+    if (!state || request.plan.open.some((book) => !charts.has(chartKey(book)))) return null;
+    states.push(state);
+  }
+  return states;
+}
+
+function rememberStates(
+  db: Db,
+  requests: IntentRequest[],
+  states: IntentState[],
+  controlState: string,
+): void {
+  let known = rememberedByDb.get(db);
+  if (!known) {
+    known = new Map();
+    rememberedByDb.set(db, known);
+  }
+  // A bound on memory, as for opened charts: past it, start over.
+  if (known.size > 100_000) known.clear();
+  requests.forEach((request, i) => {
+    const state = states[i]!;
+    const key = stateKey(request);
+    if (
+      controlState === "running" &&
+      state.freezes.length === 0 &&
+      state.venturePortfolioId === request.input.portfolioId
+    ) {
+      known.set(key, {
+        venturePortfolioId: state.venturePortfolioId,
+        allowlist: state.allowlist,
+        policy: state.policy,
+        alsoFrozenWith: request.options.alsoFrozenWith ?? [],
+      });
+    } else {
+      known.delete(key);
+    }
+  });
+}
+
+function forgetStates(db: Db, requests: IntentRequest[]): void {
+  const known = rememberedByDb.get(db);
+  for (const request of requests) known?.delete(stateKey(request));
 }
 
 async function readExisting(request: IntentRequest, id: string): Promise<MoneyIntentView> {
@@ -487,6 +631,19 @@ type IntentRow = {
 
 type PlacedAt = { portfolioId: string; bookId: string; currency: string };
 
+type Placed = { hold: PlacedAt | null; refusal: Error | null };
+
+const createParams = `$1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+  $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::jsonb, $15::jsonb[],
+  $16::timestamptz[], $17::timestamptz[], $18::text[], $19::timestamptz[], $20::text[], $21::text[],
+  $22::text[], $23::text[]`;
+const createSql = `SELECT * FROM treasury_create_intents(${createParams})`;
+/** The same parameters after the three of the state to check, numbered from $4. */
+const createIfCurrentSql = `SELECT * FROM treasury_create_intents_if_current($1::jsonb, $2::jsonb, $3::jsonb, ${createParams.replace(
+  /\$(\d+)/g,
+  (_, n: string) => `$${Number(n) + 3}`,
+)})`;
+
 type InsertRow = {
   ord: number;
   hold_portfolio_id: string | null;
@@ -504,18 +661,30 @@ type InsertRow = {
  * `refusal`, shaped like the driver's error so the ledger's toLedgerError reads it, and then
  * nothing of that draft was written.
  */
+async function insertIntents(tx: Tx, drafts: Draft[]): Promise<Placed[]>;
 async function insertIntents(
   tx: Tx,
   drafts: Draft[],
-): Promise<Array<{ hold: PlacedAt | null; refusal: Error | null }>> {
+  remembered?: RememberedState[],
+): Promise<Placed[] | null>;
+async function insertIntents(
+  tx: Tx,
+  drafts: Draft[],
+  remembered?: RememberedState[],
+): Promise<Placed[] | null> {
   if (drafts.length === 0) return [];
   const column = <V>(f: (draft: Draft) => V) => drafts.map(f);
   const pending = (d: Draft) => d.status === "pending_approval";
+  const checks = remembered
+    ? [
+        JSON.stringify(remembered.map((state) => state.policy)),
+        JSON.stringify(remembered.map((state) => state.allowlist)),
+        JSON.stringify(remembered.map((state) => state.alsoFrozenWith)),
+      ]
+    : [];
   const rows = await tx.$queryRawUnsafe<InsertRow[]>(
-    `SELECT * FROM treasury_create_intents($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[],
-       $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[],
-       $14::jsonb, $15::jsonb[], $16::timestamptz[], $17::timestamptz[], $18::text[], $19::timestamptz[],
-       $20::text[], $21::text[], $22::text[], $23::text[])`,
+    remembered ? createIfCurrentSql : createSql,
+    ...checks,
     column((d) => d.id),
     column((d) => d.input.portfolioId),
     column((d) => d.input.ventureId),
@@ -540,6 +709,8 @@ async function insertIntents(
     column((d) => d.hold?.creditAccountId ?? null),
     column((d) => d.hold?.memo ?? null),
   );
+  // No rows: a remembered state no longer holds, and nothing was written.
+  if (remembered && rows.length === 0) return null;
   invariant(rows.length === drafts.length, "treasury_create_intents returns one row per intent");
   return rows.map((result, i) => {
     if (result.refusal_state !== null) {

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { whilePaused } from "@/server/contexts/control/testing";
+import { defaultPolicyText } from "@/server/contexts/policy/defaults";
+import { publishPolicyVersion } from "@/server/contexts/policy/publish-policy-version";
 import { createDb, type Db, withTransaction } from "@/server/shared/db";
 import { AppError, type ErrorCode } from "@/server/shared/errors";
 import { readEvents, sealEvents } from "@/server/shared/events/store";
-import { intentGroupTotals } from "@/server/shared/metrics";
+import { intentGroupTotals, intentStateTotals } from "@/server/shared/metrics";
 import { openTestServices, type TestServices } from "@/test/services";
 import { getBalances } from "../ledger/get-balances";
 import { approveIntent } from "./approve-intent";
+import { allowCounterparty } from "./counterparties";
 import { budgetAccountId, createIntent } from "./create-intent";
 import { denyIntent } from "./deny-intent";
 import { freezeTreasury, unfreezeTreasury } from "./freezes";
@@ -37,7 +41,12 @@ const intent = (over: Record<string, unknown> = {}) => ({
 });
 
 const create = (over: Record<string, unknown> = {}, fx: IntentFixture = f) =>
-  createIntent({ db: s.db, ...fx.as("founder"), requester: fx.requester("founder"), input: intent(over) });
+  createIntent({
+    db: s.db,
+    ...fx.as("founder"),
+    requester: fx.requester("founder"),
+    input: intent({ portfolioId: fx.portfolioId, ventureId: fx.ventureId, ...over }),
+  });
 
 const decide = (role: "finance_controller" | "admin" | "founder", intentId: string, note = "ok", fx = f) => ({
   db: s.db,
@@ -449,5 +458,129 @@ describe("group commit (ADR 0020)", () => {
       results.map((r) => r.id),
     );
     expect(Number(row!.n)).toBe(120);
+  });
+});
+
+describe("decisions on the state this process remembers (ADR 0022)", () => {
+  /** What the next intents' transactions were decided on, as counted by the metric. */
+  async function stateOf<T>(
+    work: () => Promise<T>,
+  ): Promise<{ result: T; read: number; remembered: number; changed: number }> {
+    const before = await intentStateTotals();
+    const result = await work();
+    const after = await intentStateTotals();
+    return {
+      result,
+      read: after.read - before.read,
+      remembered: after.remembered - before.remembered,
+      changed: after.changed - before.changed,
+    };
+  }
+
+  it("decides on the remembered state while nothing changed, with the same answers and holds", async () => {
+    const fx = await fundedIntentFixture(s.db, 1_000_000n);
+    const first = await stateOf(() => create({ amountMinor: "1000" }, fx));
+    expect(first).toMatchObject({ read: 1, remembered: 0, changed: 0 });
+    const second = await stateOf(() => create({ amountMinor: "2000" }, fx));
+    expect(second).toMatchObject({ read: 0, remembered: 1, changed: 0 });
+    expect(second.result.status).toBe("approved");
+    expect(second.result.decision.policyVersion).toBe(first.result.decision.policyVersion);
+    const pending = await stateOf(() => create({ amountMinor: "60000" }, fx));
+    expect(pending).toMatchObject({ remembered: 1, changed: 0 });
+    expect(pending.result.status).toBe("pending_approval");
+    expect(await available(fx)).toBe(1_000_000n - 63_000n);
+    await sealEvents(s.db);
+    const events = (await readEvents(s.db, { portfolioId: fx.portfolioId, limit: 1_000 })).filter(
+      (e) => e.stream.id === second.result.id,
+    );
+    expect(events.map((e) => e.type)).toEqual(["treasury.intent_created", "treasury.intent_decided"]);
+  });
+
+  it("denies at once when the venture or the portfolio was frozen since, and decides on read state after", async () => {
+    const fx = await fundedIntentFixture(s.db, 1_000_000n);
+    const base = {
+      db: s.db,
+      ...fx.as("finance_controller"),
+      role: "finance_controller" as const,
+      portfolioId: fx.portfolioId,
+    };
+    for (const ventureId of [fx.ventureId, null]) {
+      await create({}, fx);
+      await freezeTreasury({ ...base, ventureId, reason: "suspicious spend" });
+      try {
+        const frozen = await stateOf(() => create({}, fx));
+        expect(frozen).toMatchObject({ changed: 1, read: 0 });
+        expect(frozen.result.status).toBe("denied");
+        expect(frozen.result.holdId).toBeNull();
+        expect(frozen.result.reasons.join(" ")).toContain("suspicious spend");
+        // Frozen state is not remembered: the next intent reads it again.
+        expect(await stateOf(() => create({}, fx))).toMatchObject({ read: 1, remembered: 0 });
+      } finally {
+        await unfreezeTreasury({ ...base, ventureId, reason: "reviewed" });
+      }
+      expect((await create({}, fx)).status).toBe("approved");
+    }
+    expect(await available(fx)).toBe(1_000_000n - 4n * 1_000n);
+  });
+
+  it("decides with a policy version published since", async () => {
+    const fx = await fundedIntentFixture(s.db, 1_000_000n);
+    const before = await create({ amountMinor: "1000" }, fx);
+    expect(before.status).toBe("approved");
+    const published = await publishPolicyVersion({
+      db: s.db,
+      ...fx.as("admin"),
+      role: "admin",
+      portfolioId: fx.portfolioId,
+      scope: "treasury",
+      text: `${defaultPolicyText("treasury")}\n@id("test.cap") @reason("Nothing above 5.00 this week")\nforbid (principal, action in Action::"spend", resource) when { context.amountMinor > 500 };\n`,
+      note: "cap",
+    });
+    const after = await stateOf(() => create({ amountMinor: "1000" }, fx));
+    expect(after).toMatchObject({ changed: 1 });
+    expect(after.result.status).toBe("denied");
+    expect(after.result.reasons).toContain("Nothing above 5.00 this week");
+    expect(after.result.decision.policyVersion).toBe(published.versionHash);
+    expect(after.result.decision.policyVersion).not.toBe(before.decision.policyVersion);
+  });
+
+  it("decides with the counterparty allowlist as it is now", async () => {
+    const fx = await fundedIntentFixture(s.db, 1_000_000n);
+    expect((await create({}, fx)).status).toBe("approved");
+    const unknown = await stateOf(() => create({ counterparty: "globex" }, fx));
+    expect(unknown).toMatchObject({ remembered: 1 });
+    expect(unknown.result.status).toBe("denied");
+    await allowCounterparty({ db: s.db, ventureId: fx.ventureId, counterpartyId: "globex" });
+    const allowed = await stateOf(() => create({ counterparty: "globex" }, fx));
+    expect(allowed).toMatchObject({ changed: 1 });
+    expect(allowed.result.status).toBe("approved");
+  });
+
+  it("denies while paused, though the state was remembered while running", async () => {
+    const fx = await fundedIntentFixture(s.db, 1_000_000n);
+    await create({}, fx);
+    const paused = await whilePaused(s.db, () => stateOf(() => create({}, fx)));
+    expect(paused).toMatchObject({ changed: 1 });
+    expect(paused.result.status).toBe("denied");
+    expect(paused.result.reasons.join(" ")).toMatch(/kill-switch/i);
+    expect((await create({}, fx)).status).toBe("approved");
+  });
+
+  it("answers a repeated key with the intent it made, and other content with CONFLICT, after remembering", async () => {
+    const fx = await fundedIntentFixture(s.db, 1_000_000n);
+    const input = intent({ ventureId: fx.ventureId, portfolioId: fx.portfolioId, amountMinor: "1500" });
+    const ask = (over: Record<string, unknown> = {}) =>
+      createIntent({
+        db: s.db,
+        ...fx.as("founder"),
+        requester: fx.requester(),
+        input: { ...input, ...over },
+      });
+    const first = await ask();
+    const again = await stateOf(() => ask());
+    expect(again).toMatchObject({ changed: 1 });
+    expect(again.result.id).toBe(first.id);
+    await refused(ask({ amountMinor: "1501" }), "CONFLICT", "idempotencyKey");
+    expect(await available(fx)).toBe(1_000_000n - 1_500n);
   });
 });

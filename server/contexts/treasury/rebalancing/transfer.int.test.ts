@@ -4,7 +4,7 @@
 // the trial balance show; frozen, paused, denied, expired, concurrent, repeated and malformed
 // requests do what a finance controller expects, and bad input writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pause, resume } from "@/server/contexts/control/api";
+import { whilePaused } from "@/server/contexts/control/testing";
 import { createDb } from "@/server/shared/db";
 import { AppError, type ErrorCode } from "@/server/shared/errors";
 import { readEvents, sealEvents } from "@/server/shared/events/store";
@@ -228,21 +228,9 @@ describe("a budget transfer between two ventures", () => {
         await unfreezeTreasury({ ...base, ventureId, reason: "reviewed" });
       }
     }
-    const control = {
-      db: s.db,
-      actor: { type: "system" as const, id: "test" },
-      actorName: "test",
-      correlationId: "cor_t",
-      fanout: null,
-    };
-    await pause({ ...control, reason: "drill" });
-    try {
-      const denied = await transfer();
-      expect(denied.status).toBe("denied");
-      expect(denied.intent.reasons.join(" ")).toMatch(/kill-switch/i);
-    } finally {
-      await resume({ ...control, reason: "drill over" });
-    }
+    const denied = await whilePaused(s.db, () => transfer());
+    expect(denied.status).toBe("denied");
+    expect(denied.intent.reasons.join(" ")).toMatch(/kill-switch/i);
     expect(await balances(a)).toEqual(beforeA);
   });
 
