@@ -350,7 +350,15 @@ async function writeOnRememberedStates(
   const steps = await decideAll(
     tx,
     requests,
-    remembered.map((state) => ({ ...state, existing: null, freezes: [], controlState: "running" })),
+    remembered.map((state, i) => ({
+      existing: null,
+      // Remembered only for a venture that was the request's portfolio's; checked again on write.
+      venturePortfolioId: requests[i]!.input.portfolioId,
+      freezes: [],
+      allowlist: state.allowlist,
+      policy: state.policy,
+      controlState: "running",
+    })),
     false,
     now,
   );
@@ -367,12 +375,12 @@ async function writeOnRememberedStates(
 }
 
 /**
- * What a request's decision read, remembered per process and database after each read: its
- * venture's portfolio, the allowlist and the active policy pointer, for a request none of whose
- * freezes applied while the kill-switch was running. Only a hint: treasury_create_intents_if_current
+ * What a request's decision read, remembered per process and database after each read: the
+ * allowlist and the active policy pointer, for a request whose venture was its portfolio's and none
+ * of whose freezes applied while the kill-switch was running. Only a hint: treasury_create_intents_if_current
  * checks all of it, and the key, where the intents are written (ADR 0022).
  */
-type RememberedState = Pick<IntentState, "venturePortfolioId" | "allowlist" | "policy"> & {
+type RememberedState = Pick<IntentState, "allowlist" | "policy"> & {
   alsoFrozenWith: readonly string[];
 };
 
@@ -422,7 +430,6 @@ function rememberStates(
       state.venturePortfolioId === request.input.portfolioId
     ) {
       known.set(key, {
-        venturePortfolioId: state.venturePortfolioId,
         allowlist: state.allowlist,
         policy: state.policy,
         alsoFrozenWith: request.options.alsoFrozenWith ?? [],
